@@ -1,0 +1,3 @@
+from seabridge.cli.main import main
+
+main()

@@ -1,0 +1,1 @@
+"""REST API: one router module per resource; handlers call storage or services."""

@@ -1,0 +1,1 @@
+"""The `seabridge` command (Typer + Rich)."""

@@ -1,0 +1,46 @@
+"""Running the HTTP server in the foreground and announcing it once it listens."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import Callable
+from pathlib import Path
+
+import uvicorn
+
+from seabridge.app import create_app
+from seabridge.logs import configure
+from seabridge.settings import Settings
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server with an event set once the socket listens."""
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self.listening = asyncio.Event()
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started:
+            self.listening.set()
+
+
+async def serve(settings: Settings, on_started: Callable[[], None], static: dict[str, Path] | None = None) -> None:
+    configure(settings.log_level, settings.log_format, settings.log_personal_data)
+    app = create_app(settings, static=static)
+    config = uvicorn.Config(
+        app, host=settings.host, port=settings.port, log_config=None, access_log=False, lifespan="on"
+    )
+    server = _Server(config)
+    task = asyncio.create_task(server.serve())
+    listening = asyncio.create_task(server.listening.wait())
+    await asyncio.wait({task, listening}, return_when=asyncio.FIRST_COMPLETED)
+    if server.listening.is_set():
+        on_started()
+    else:
+        listening.cancel()
+    await task
+    if not server.started:
+        raise SystemExit(f"could not listen on {settings.host}:{settings.port}")

@@ -1,0 +1,1 @@
+"""Persistence: engine, ORM tables and migrations. SQL lives in `seabridge.storage`."""

@@ -1,0 +1,1 @@
+"""Use cases that combine parsing, storage and side effects (one module per feature)."""

@@ -1,0 +1,89 @@
+"""Settings: `SEABRIDGE_*` environment variables over an optional TOML file.
+
+Precedence (highest first): explicit arguments, environment variables, the TOML
+file named by `SEABRIDGE_CONFIG` (or `seabridge.toml` in the data directory),
+defaults. Nothing else reads the environment.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+
+class _TomlSource(PydanticBaseSettingsSource):
+    """Reads the optional TOML config file (flat keys, same names as the fields)."""
+
+    def __init__(self, settings_cls: type[BaseSettings]) -> None:
+        super().__init__(settings_cls)
+        self._values: dict[str, Any] = {}
+        path = os.environ.get("SEABRIDGE_CONFIG")
+        if path:
+            with open(path, "rb") as f:
+                self._values = tomllib.load(f)
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return self._values.get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return {k: v for k, v in self._values.items() if k in self.settings_cls.model_fields}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SEABRIDGE_", extra="ignore")
+
+    data_dir: Path = Field(
+        default=Path(".seabridge"),
+        description="Where the SQLite file, uploads and the server key live.",
+    )
+    database_url: str = Field(
+        default="", description="SQLAlchemy async URL; empty means sqlite+aiosqlite in data_dir."
+    )
+    host: str = "127.0.0.1"
+    port: int = 8080
+    public_url: str = Field(
+        default="", description="Base URL as buyers reach it; defaults to http://host:port."
+    )
+    secret_key: SecretStr | None = Field(
+        default=None, description="Server master key; generated into data_dir when unset."
+    )
+    log_level: str = "INFO"
+    log_format: Literal["json", "console"] = "console"
+    log_personal_data: bool = Field(
+        default=False, description="Keep personal-data fields in log records (off by default)."
+    )
+    max_import_bytes: int = 64 * 1024 * 1024
+    webhook_tolerance_s: int = 300
+    agent_session_hours: int = 12
+    buyer_token_hours: int = 24 * 30
+    redis_url: str = ""
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, _TomlSource(settings_cls))
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'seabridge.db').resolve()}"
+
+    @property
+    def effective_public_url(self) -> str:
+        return self.public_url.rstrip("/") or f"http://{self.host}:{self.port}"

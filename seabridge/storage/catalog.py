@@ -1,0 +1,237 @@
+"""Products, variants and attributes: upsert from import records, search, fetch."""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from sqlalchemy import Select, and_, exists, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from seabridge.db.models import Product, ProductAttribute, Variant
+from seabridge.formats.records import ProductRecord, VariantRecord
+from seabridge.storage.paging import Page, page_of
+
+_TAG = re.compile(r"<[^>]+>")
+
+
+def normalize(text: str) -> str:
+    """Lower case, accents folded, whitespace collapsed: what search compares."""
+    folded = unicodedata.normalize("NFKD", text.casefold())
+    stripped = "".join(c for c in folded if not unicodedata.combining(c))
+    return " ".join(stripped.split())
+
+
+def plain_text(body_html: str) -> str:
+    return " ".join(html.unescape(_TAG.sub(" ", body_html)).split())
+
+
+def options_key(options: tuple[tuple[str, str], ...] | list[list[str]]) -> str:
+    return "|".join(f"{normalize(n)}={normalize(v)}" for n, v in options) or "default"
+
+
+def _search_text(rec: ProductRecord) -> str:
+    parts = [
+        rec.title,
+        rec.product_type,
+        rec.category,
+        rec.vendor,
+        " ".join(rec.tags),
+        plain_text(rec.body_html),
+    ]
+    parts += [f"{k} {v}" for k, v in rec.attributes]
+    parts += [v for var in rec.variants for _, v in var.options]
+    parts += [var.sku for var in rec.variants]
+    return normalize(" ".join(parts))
+
+
+def _variant_title(v: VariantRecord) -> str:
+    return " / ".join(value for _, value in v.options) or "Default"
+
+
+async def upsert_products(
+    session: AsyncSession, store_id: int, records: list[ProductRecord]
+) -> int:
+    """Insert or update by handle; variants matched by SKU, else by option values."""
+    now = datetime.now(UTC)
+    handles = [r.handle for r in records]
+    existing: dict[str, Product] = {}
+    for chunk in _chunks(handles, 500):
+        rows = await session.scalars(
+            select(Product)
+            .where(Product.store_id == store_id, Product.handle.in_(chunk))
+            .options(selectinload(Product.variants), selectinload(Product.attributes))
+        )
+        existing.update({p.handle: p for p in rows})
+    for rec in records:
+        product = existing.get(rec.handle)
+        prices = [v.price for v in rec.variants] or [Decimal(0)]
+        if product is None:
+            product = Product(store_id=store_id, handle=rec.handle, created_at=now)
+            product.variants = []
+            product.attributes = []
+            session.add(product)
+        product.title = rec.title
+        product.body_html = rec.body_html
+        product.vendor = rec.vendor
+        product.product_type = rec.product_type
+        product.category = rec.category
+        product.tags = list(rec.tags)
+        product.status = rec.status
+        product.images = list(rec.images)
+        product.size_chart = rec.size_chart
+        product.search_text = _search_text(rec)
+        product.min_price = min(prices)
+        product.max_price = max(prices)
+        product.updated_at = now
+        _merge_attributes(product, store_id, rec)
+        _merge_variants(product, store_id, rec)
+    await session.flush()
+    return len(records)
+
+
+def _merge_attributes(product: Product, store_id: int, rec: ProductRecord) -> None:
+    by_name = {a.name: a for a in product.attributes}
+    wanted = dict(rec.attributes)
+    for name in list(by_name):
+        if name not in wanted:
+            product.attributes.remove(by_name.pop(name))
+    for name, value in wanted.items():
+        attr = by_name.get(name)
+        if attr is None:
+            attr = ProductAttribute(store_id=store_id, name=name)
+            product.attributes.append(attr)
+        attr.value = value
+        attr.value_norm = normalize(value)[:255]
+
+
+def _merge_variants(product: Product, store_id: int, rec: ProductRecord) -> None:
+    by_sku = {v.sku: v for v in product.variants if v.sku}
+    by_key = {v.options_key: v for v in product.variants}
+    keep: list[Variant] = []
+    for position, vrec in enumerate(rec.variants, start=1):
+        key = options_key(vrec.options)
+        variant = (by_sku.get(vrec.sku) if vrec.sku else None) or by_key.get(key)
+        if variant is None:
+            variant = Variant(store_id=store_id)
+        variant.position = position
+        variant.sku = vrec.sku or None
+        variant.options = [[n, v] for n, v in vrec.options]
+        variant.options_key = key
+        variant.title = _variant_title(vrec)
+        variant.price = vrec.price
+        variant.compare_at_price = vrec.compare_at_price
+        variant.inventory_qty = vrec.inventory_qty
+        variant.grams = vrec.grams
+        variant.barcode = vrec.barcode
+        variant.image = vrec.image
+        keep.append(variant)
+    product.variants[:] = keep
+
+
+def _chunks(items: list[str], size: int) -> list[list[str]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+@dataclass(frozen=True, slots=True)
+class ProductQuery:
+    text: str = ""
+    category: str = ""
+    min_price: Decimal | None = None
+    max_price: Decimal | None = None
+    attributes: tuple[tuple[str, str], ...] = ()
+    in_stock: bool | None = None
+    status: str | None = None
+
+
+def _filtered(store_id: int, q: ProductQuery) -> Select[Product]:
+    stmt = select(Product).where(Product.store_id == store_id)
+    for term in normalize(q.text).split():
+        escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        stmt = stmt.where(Product.search_text.like(f"%{escaped}%", escape="\\"))
+    if q.category:
+        stmt = stmt.where(Product.product_type == q.category)
+    if q.min_price is not None:
+        stmt = stmt.where(Product.max_price >= q.min_price)
+    if q.max_price is not None:
+        stmt = stmt.where(Product.min_price <= q.max_price)
+    if q.status:
+        stmt = stmt.where(Product.status == q.status)
+    for name, value in q.attributes:
+        stmt = stmt.where(
+            exists().where(
+                and_(
+                    ProductAttribute.product_id == Product.id,
+                    ProductAttribute.name == name,
+                    ProductAttribute.value_norm.like(f"%{normalize(value)}%"),
+                )
+            )
+        )
+    if q.in_stock is not None:
+        stocked = exists().where(
+            and_(
+                Variant.product_id == Product.id,
+                (Variant.inventory_qty > 0) | Variant.inventory_qty.is_(None),
+            )
+        )
+        stmt = stmt.where(stocked if q.in_stock else ~stocked)
+    return stmt
+
+
+async def search_products(
+    session: AsyncSession, store_id: int, q: ProductQuery, *, after_id: int = 0, limit: int = 50
+) -> Page[Product]:
+    stmt = (
+        _filtered(store_id, q)
+        .where(Product.id > after_id)
+        .order_by(Product.id)
+        .limit(limit + 1)
+        .options(selectinload(Product.variants), selectinload(Product.attributes))
+    )
+    rows = list(await session.scalars(stmt))
+    return page_of(rows, limit, rows[limit - 1].id if len(rows) > limit else None)
+
+
+async def get_product(session: AsyncSession, store_id: int, product_id: int) -> Product | None:
+    return await session.scalar(
+        select(Product)
+        .where(Product.store_id == store_id, Product.id == product_id)
+        .options(selectinload(Product.variants), selectinload(Product.attributes))
+    )
+
+
+async def get_product_by_handle(
+    session: AsyncSession, store_id: int, handle: str
+) -> Product | None:
+    return await session.scalar(
+        select(Product)
+        .where(Product.store_id == store_id, Product.handle == handle)
+        .options(selectinload(Product.variants), selectinload(Product.attributes))
+    )
+
+
+async def variants_by_sku(
+    session: AsyncSession, store_id: int, skus: list[str]
+) -> dict[str, Variant]:
+    found: dict[str, Variant] = {}
+    for chunk in _chunks(sorted(set(skus)), 500):
+        rows = await session.scalars(
+            select(Variant).where(Variant.store_id == store_id, Variant.sku.in_(chunk))
+        )
+        found.update({v.sku: v for v in rows if v.sku})
+    return found
+
+
+async def categories(session: AsyncSession, store_id: int) -> list[str]:
+    rows = await session.scalars(
+        select(Product.product_type)
+        .where(Product.store_id == store_id)
+        .distinct()
+        .order_by(Product.product_type)
+    )
+    return [r for r in rows if r]
