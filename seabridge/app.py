@@ -9,7 +9,6 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
-from starlette.routing import Match
 
 from seabridge import __version__, metrics
 from seabridge.api import (
@@ -94,7 +93,7 @@ def create_app(
     async def measure(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         started = time.perf_counter()
         response = await call_next(request)
-        route = _route_template(app, request)
+        route = _route_template(request)
         metrics.HTTP_REQUESTS.labels(request.method, route, str(response.status_code)).inc()
         metrics.HTTP_LATENCY.labels(request.method, route).observe(time.perf_counter() - started)
         return response
@@ -102,10 +101,7 @@ def create_app(
     return app
 
 
-def _route_template(app: FastAPI, request: Request) -> str:
+def _route_template(request: Request) -> str:
     # Label by route template, never by raw path: raw paths carry ids and would explode cardinality.
-    for route in app.router.routes:
-        match, _ = route.matches(request.scope)
-        if match == Match.FULL:
-            return str(getattr(route, "path", "other"))
-    return "unmatched"
+    route = request.scope.get("route")
+    return str(getattr(route, "path", "unmatched"))

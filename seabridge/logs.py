@@ -34,9 +34,7 @@ class _Formatter(logging.Formatter):
         }
         if self._json:
             doc = {
-                "ts": datetime.fromtimestamp(record.created, UTC).isoformat(
-                    timespec="milliseconds"
-                ),
+                "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
                 "level": record.levelname.lower(),
                 "logger": record.name,
                 "msg": record.getMessage(),
@@ -46,9 +44,7 @@ class _Formatter(logging.Formatter):
                 doc["exc"] = self.formatException(record.exc_info)
             return json.dumps(doc, default=str, ensure_ascii=False)
         extra = " ".join(f"{k}={v}" for k, v in fields.items())
-        line = f"{record.levelname:<7} {record.name}: {record.getMessage()}" + (
-            f"  {extra}" if extra else ""
-        )
+        line = f"{record.levelname:<7} {record.name}: {record.getMessage()}" + (f"  {extra}" if extra else "")
         if record.exc_info:
             line += "\n" + self.formatException(record.exc_info)
         return line

@@ -19,9 +19,7 @@ HTTP_LATENCY = Histogram(
     registry=REGISTRY,
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
 )
-IMPORTS = Counter(
-    "seabridge_imports_total", "Store imports by outcome", ["outcome"], registry=REGISTRY
-)
+IMPORTS = Counter("seabridge_imports_total", "Store imports by outcome", ["outcome"], registry=REGISTRY)
 WEBHOOKS_IN = Counter(
     "seabridge_webhooks_received_total",
     "Inbound webhooks by source and outcome",

@@ -8,9 +8,7 @@ from collections.abc import Callable, Hashable
 
 
 class SlidingWindow:
-    def __init__(
-        self, limit: int, window_s: float, clock: Callable[[], float] = time.monotonic
-    ) -> None:
+    def __init__(self, limit: int, window_s: float, clock: Callable[[], float] = time.monotonic) -> None:
         self.limit = limit
         self.window_s = window_s
         self._clock = clock

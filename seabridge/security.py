@@ -159,9 +159,7 @@ def verify_identity_token(secret: str, token: str, now: float | None = None) -> 
     except jwt.ExpiredSignatureError as exc:
         raise TokenError("identity token expired") from exc
     except jwt.InvalidTokenError as exc:
-        raise TokenError(
-            "identity token is invalid or not signed with this store's secret"
-        ) from exc
+        raise TokenError("identity token is invalid or not signed with this store's secret") from exc
     email = str(payload["email"]).strip().lower()
     if "@" not in email:
         raise TokenError("identity token email is not an address")

@@ -45,14 +45,10 @@ class Settings(BaseSettings):
         default=Path(".seabridge"),
         description="Where the SQLite file, uploads and the server key live.",
     )
-    database_url: str = Field(
-        default="", description="SQLAlchemy async URL; empty means sqlite+aiosqlite in data_dir."
-    )
+    database_url: str = Field(default="", description="SQLAlchemy async URL; empty means sqlite+aiosqlite in data_dir.")
     host: str = "127.0.0.1"
     port: int = 8080
-    public_url: str = Field(
-        default="", description="Base URL as buyers reach it; defaults to http://host:port."
-    )
+    public_url: str = Field(default="", description="Base URL as buyers reach it; defaults to http://host:port.")
     secret_key: SecretStr | None = Field(
         default=None, description="Server master key; generated into data_dir when unset."
     )

@@ -72,9 +72,7 @@ async def logout(request: Request, caller: Caller, session: Session) -> None:
 
 @router.get("/me", summary="Who this token is", response_model=Me)
 async def me(caller: Caller) -> Me:
-    return Me(
-        store_id=caller.store_id, kind=caller.kind, role=caller.role, agent_id=caller.agent_id
-    )
+    return Me(store_id=caller.store_id, kind=caller.kind, role=caller.role, agent_id=caller.agent_id)
 
 
 _DUMMY_HASH = security.hash_password("not-a-real-password-used-for-timing")

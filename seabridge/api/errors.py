@@ -53,9 +53,7 @@ def _body(code: str, message: str, details: list[dict[str, Any]] | None = None) 
 def install(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
-        return JSONResponse(
-            _body(exc.code, str(exc.detail), exc.details), exc.status_code, headers=exc.headers
-        )
+        return JSONResponse(_body(exc.code, str(exc.detail), exc.details), exc.status_code, headers=exc.headers)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -64,8 +62,5 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
-        details = [
-            {"location": [str(p) for p in e.get("loc", ())], "reason": e.get("msg", "")}
-            for e in exc.errors()
-        ]
+        details = [{"location": [str(p) for p in e.get("loc", ())], "reason": e.get("msg", "")} for e in exc.errors()]
         return JSONResponse(_body("invalid_request", "request is not valid", details), 422)

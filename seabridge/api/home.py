@@ -38,16 +38,11 @@ async def home(session: Session) -> HTMLResponse:
     for store in await session.scalars(select(Store).order_by(Store.id)):
         counts = []
         for model in (Product, Customer, Order, Shipment):
-            n = await session.scalar(
-                select(func.count()).select_from(model).where(model.store_id == store.id)
-            )
+            n = await session.scalar(select(func.count()).select_from(model).where(model.store_id == store.id))
             counts.append(f"<td>{n}</td>")
         rows.append(
             f"<tr><td>{escape(store.name)}</td><td>{escape(store.slug)}</td>"
             f"<td><code>{escape(store.public_key)}</code></td>{''.join(counts)}</tr>"
         )
-    body = (
-        "".join(rows)
-        or '<tr><td colspan="7">No store yet: <code>seabridge store import DIR</code></td></tr>'
-    )
+    body = "".join(rows) or '<tr><td colspan="7">No store yet: <code>seabridge store import DIR</code></td></tr>'
     return HTMLResponse(_PAGE.format(version=__version__, rows=body))

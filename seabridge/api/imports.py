@@ -24,13 +24,9 @@ class ImportResponse(BaseModel):
     "/import",
     summary="Import store files (all or nothing)",
     response_model=ImportResponse,
-    responses={
-        422: {"description": "Bad rows; `error.details` lists file, row, column and reason"}
-    },
+    responses={422: {"description": "Bad rows; `error.details` lists file, row, column and reason"}},
 )
-async def import_store_files(
-    files: list[UploadFile], caller: Admin, state: State
-) -> ImportResponse:
+async def import_store_files(files: list[UploadFile], caller: Admin, state: State) -> ImportResponse:
     """Send `multipart/form-data` with one part per file, each named `files` and carrying
     its file name, e.g. `curl -F files=@store.toml -F files=@products.csv ...`. File names:
     `store.toml`, `products.csv`, `customers.csv`, `orders.csv`, `tracking.jsonl`.

@@ -40,7 +40,10 @@ async def list_orders(
 
 
 @router.get(
-    "/orders/by-name/{name}", summary="Get an order by its name", response_model=OrderOut, responses=errors(401, 404)
+    "/orders/by-name/{name}",
+    summary="Get an order by its name",
+    response_model=OrderOut,
+    responses=errors(401, 404, 422),
 )
 async def get_order_by_name(
     name: Annotated[str, Path(max_length=64, description="`#1001` (URL-encoded as `%231001`) or `1001`")],

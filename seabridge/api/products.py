@@ -75,7 +75,7 @@ async def search_products(
     "/products/by-handle/{handle}",
     summary="Get a product by handle",
     response_model=ProductOut,
-    responses=errors(401, 404),
+    responses=errors(401, 404, 422),
 )
 async def get_product_by_handle(
     handle: Annotated[str, Path(max_length=255, description="The Shopify handle, e.g. `linen-shirt`")],

@@ -49,7 +49,7 @@ async def list_shipments(
     "/shipments/by-tracking/{tracking_number}",
     summary="Get a shipment by tracking number",
     response_model=ShipmentOut,
-    responses=errors(401, 404),
+    responses=errors(401, 404, 422),
 )
 async def get_shipment_by_tracking(
     tracking_number: Annotated[str, Path(max_length=100, description="The carrier's tracking number")],

@@ -72,7 +72,7 @@ async def create_api_key(body: ApiKeyCreate, caller: Admin, session: Session) ->
     summary="Revoke an API key",
     status_code=204,
     response_class=Response,
-    responses=errors(401, 403, 404),
+    responses=errors(401, 403, 404, 422),
 )
 async def revoke_api_key(key_id: ObjectId, caller: Admin, session: Session) -> Response:
     """The key stops working at once. Revoking a revoked key changes nothing. Needs the

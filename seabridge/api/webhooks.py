@@ -30,9 +30,7 @@ class TrackingAck(BaseModel):
     summary="Receive an AfterShip-style tracking update",
     response_model=TrackingAck,
 )
-async def receive_tracking(
-    public_key: str, request: Request, state: State, session: Session
-) -> TrackingAck:
+async def receive_tracking(public_key: str, request: Request, state: State, session: Session) -> TrackingAck:
     """Point your tracking provider at this URL (the store's public key is in the path).
     Sign the raw body with the store's tracking-webhook secret (`GET /v1/store/secrets`):
     header `aftership-hmac-sha256: base64(HMAC-SHA256(secret, body))`. The body's `ts`
@@ -64,6 +62,4 @@ async def receive_tracking(
         details = [e.as_dict() for e in exc.errors] if exc.errors else None
         raise ApiError(exc.status, str(exc), code=exc.code, details=details) from exc
     metrics.WEBHOOKS_IN.labels("tracking", "duplicate" if outcome.duplicate else "applied").inc()
-    return TrackingAck(
-        duplicate=outcome.duplicate, shipment_id=outcome.shipment_id, status=outcome.status
-    )
+    return TrackingAck(duplicate=outcome.duplicate, shipment_id=outcome.shipment_id, status=outcome.status)

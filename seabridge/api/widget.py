@@ -82,34 +82,22 @@ async def start_session(body: SessionRequest, session: Session, state: State) ->
     if body.identity_token:
         secret = state.store_secret("identity", store.id, store.secret_version)
         try:
-            customer = await identity.from_identity_token(
-                session, store, secret, body.identity_token
-            )
+            customer = await identity.from_identity_token(session, store, secret, body.identity_token)
         except security.TokenError as exc:
             raise ApiError(401, str(exc), code="identity_invalid") from exc
         await session.commit()
     visitor = body.visitor_id or identity.new_visitor_id()
-    issued = identity.issue(
-        state.server_key, store.id, visitor, customer, state.settings.buyer_token_hours * 3600
-    )
+    issued = identity.issue(state.server_key, store.id, visitor, customer, state.settings.buyer_token_hours * 3600)
     return _identity(issued)
 
 
-@router.post(
-    "/verify", summary="Verify the buyer by e-mail and order number", response_model=BuyerIdentity
-)
-async def verify(
-    body: VerifyRequest, buyer: Buyer, session: Session, state: State
-) -> BuyerIdentity:
+@router.post("/verify", summary="Verify the buyer by e-mail and order number", response_model=BuyerIdentity)
+async def verify(body: VerifyRequest, buyer: Buyer, session: Session, state: State) -> BuyerIdentity:
     """At most 5 attempts per visitor in 15 minutes; the answer never says which half was wrong."""
     if not _verify_attempts.allow((buyer.store_id, buyer.visitor_id)):
-        raise ApiError(
-            429, "too many verification attempts; try again later", headers={"Retry-After": "900"}
-        )
+        raise ApiError(429, "too many verification attempts; try again later", headers={"Retry-After": "900"})
     try:
-        customer = await identity.verify_by_order(
-            session, buyer.store_id, body.email, body.order_number
-        )
+        customer = await identity.verify_by_order(session, buyer.store_id, body.email, body.order_number)
     except identity.VerificationFailed as exc:
         raise ApiError(400, str(exc), code="verification_failed") from exc
     issued = identity.issue(
@@ -125,14 +113,10 @@ async def verify(
 @router.get("/orders", summary="The verified buyer's own orders", response_model=list[BuyerOrder])
 async def my_orders(buyer: Buyer, session: Session) -> list[BuyerOrder]:
     if buyer.customer_id is None:
-        raise ApiError(
-            403, "verify your e-mail and order number first", code="verification_required"
-        )
+        raise ApiError(403, "verify your e-mail and order number first", code="verification_required")
     customer = await customers.get_customer(session, buyer.store_id, buyer.customer_id)
     if customer is None:
-        raise ApiError(
-            403, "verify your e-mail and order number first", code="verification_required"
-        )
+        raise ApiError(403, "verify your e-mail and order number first", code="verification_required")
     page = await orders.list_orders(session, buyer.store_id, customer_id=customer.id, limit=100)
     return [
         BuyerOrder(
@@ -148,9 +132,7 @@ async def my_orders(buyer: Buyer, session: Session) -> list[BuyerOrder]:
                     "carrier": s.carrier,
                     "tracking_number": s.tracking_number,
                     "status": s.status,
-                    "estimated_delivery": s.estimated_delivery.isoformat()
-                    if s.estimated_delivery
-                    else None,
+                    "estimated_delivery": s.estimated_delivery.isoformat() if s.estimated_delivery else None,
                 }
                 for s in o.shipments
             ],

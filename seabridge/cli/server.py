@@ -33,8 +33,12 @@ async def serve(settings: Settings, on_started: Callable[[], None], static: dict
     config = uvicorn.Config(
         app, host=settings.host, port=settings.port, log_config=None, access_log=False, lifespan="on"
     )
+    try:
+        sock = config.bind_socket()
+    except SystemExit as exc:  # uvicorn logs the OS error, then exits; say it plainly
+        raise SystemExit(f"could not listen on {settings.host}:{settings.port} (is another server using it?)") from exc
     server = _Server(config)
-    task = asyncio.create_task(server.serve())
+    task = asyncio.create_task(server.serve(sockets=[sock]))
     listening = asyncio.create_task(server.listening.wait())
     await asyncio.wait({task, listening}, return_when=asyncio.FIRST_COMPLETED)
     if server.listening.is_set():

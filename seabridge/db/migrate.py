@@ -28,9 +28,7 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
 
 async def current_revision(engine: AsyncEngine) -> str | None:
     async with engine.connect() as conn:
-        return await conn.run_sync(
-            lambda sync: MigrationContext.configure(sync).get_current_revision()
-        )
+        return await conn.run_sync(lambda sync: MigrationContext.configure(sync).get_current_revision())
 
 
 def head_revision() -> str | None:

@@ -158,9 +158,7 @@ class Variant(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     store_id: Mapped[int] = mapped_column(store_fk(), index=True)
-    product_id: Mapped[int] = mapped_column(
-        ForeignKey("products.id", ondelete="CASCADE"), index=True
-    )
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(Integer)
     sku: Mapped[str | None] = mapped_column(String(255))
     options: Mapped[list[list[str]]] = mapped_column(JSON, default=list)
@@ -206,9 +204,7 @@ class Order(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     store_id: Mapped[int] = mapped_column(store_fk(), index=True)
     name: Mapped[str] = mapped_column(String(64))
-    customer_id: Mapped[int | None] = mapped_column(
-        ForeignKey("customers.id", ondelete="SET NULL"), index=True
-    )
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"), index=True)
     email: Mapped[str] = mapped_column(String(254), default="")
     financial_status: Mapped[str] = mapped_column(String(32))
     fulfillment_status: Mapped[str] = mapped_column(String(32))
@@ -233,9 +229,7 @@ class Order(Base):
     lines: Mapped[list[OrderLine]] = relationship(
         back_populates="order", order_by="OrderLine.position", cascade="all, delete-orphan"
     )
-    shipments: Mapped[list[Shipment]] = relationship(
-        back_populates="order", order_by="Shipment.id", viewonly=True
-    )
+    shipments: Mapped[list[Shipment]] = relationship(back_populates="order", order_by="Shipment.id", viewonly=True)
 
 
 class OrderLine(Base):
@@ -260,9 +254,7 @@ class Shipment(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     store_id: Mapped[int] = mapped_column(store_fk(), index=True)
-    order_id: Mapped[int | None] = mapped_column(
-        ForeignKey("orders.id", ondelete="SET NULL"), index=True
-    )
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id", ondelete="SET NULL"), index=True)
     tracking_number: Mapped[str] = mapped_column(String(100))
     order_name: Mapped[str] = mapped_column(String(64), default="")
     carrier: Mapped[str] = mapped_column(String(100))
@@ -278,9 +270,7 @@ class Shipment(Base):
     updated_at: Mapped[datetime]
 
     order: Mapped[Order | None] = relationship(back_populates="shipments")
-    checkpoints: Mapped[list[Checkpoint]] = relationship(
-        order_by="Checkpoint.time", cascade="all, delete-orphan"
-    )
+    checkpoints: Mapped[list[Checkpoint]] = relationship(order_by="Checkpoint.time", cascade="all, delete-orphan")
 
 
 class Checkpoint(Base):
@@ -289,9 +279,7 @@ class Checkpoint(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     store_id: Mapped[int] = mapped_column(store_fk())
-    shipment_id: Mapped[int] = mapped_column(
-        ForeignKey("shipments.id", ondelete="CASCADE"), index=True
-    )
+    shipment_id: Mapped[int] = mapped_column(ForeignKey("shipments.id", ondelete="CASCADE"), index=True)
     time: Mapped[datetime]
     message: Mapped[str] = mapped_column(Text)
     location: Mapped[str] = mapped_column(String(255), default="")

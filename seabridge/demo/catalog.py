@@ -158,4 +158,7 @@ COLOR_HEX: dict[str, str] = {
     "Natural": "#d9c9a8",
     "Walnut": "#6b4a33",
     "Oak": "#c49a6c",
+    "Champagne": "#e9d8b4",
+    "Light Grey": "#c9cacc",
+    "Rose Gold": "#d8a28f",
 }

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
-from seabridge.demo.generator import generate_store
 
+from seabridge.demo.generator import generate_store
 from seabridge.services import importer
 from seabridge.state import AppState
 from seabridge.storage import agents, stores
@@ -25,9 +25,7 @@ class DemoInfo:
     counts: dict[str, int]
 
 
-async def prepare_demo(
-    state: AppState, folder: Path, now: datetime, email: str, password: str
-) -> DemoInfo:
+async def prepare_demo(state: AppState, folder: Path, now: datetime, email: str, password: str) -> DemoInfo:
     generate_store(folder, now=now)
     files = importer.read_folder(folder, state.settings.max_import_bytes)
     with Progress(
@@ -43,9 +41,7 @@ async def prepare_demo(
                 tasks[stage] = progress.add_task(stage, total=total)
             progress.update(tasks[stage], completed=done)
 
-        result = await importer.import_files(
-            state.sessions, files, slug=DEMO_SLUG, progress=on_progress
-        )
+        result = await importer.import_files(state.sessions, files, slug=DEMO_SLUG, progress=on_progress)
     async with state.sessions() as session, session.begin():
         store = await stores.get_by_slug(session, DEMO_SLUG)
         assert store is not None

@@ -51,7 +51,7 @@ class ErrorCollector:
             self._skipped += 1
 
     def raise_if_any(self) -> None:
-        if not self._errors:
+        if not self.count:
             return
         errors = list(self._errors)
         if self._skipped:
@@ -122,9 +122,6 @@ class CsvTable:
         self._errors = errors
         self._check_bytes = check_bytes
 
-    def has(self, column: str) -> bool:
-        return column in self.columns
-
     def __iter__(self) -> Iterator[CsvRow]:
         number = 1
         while True:
@@ -145,10 +142,7 @@ class CsvTable:
     def _row(self, number: int, cells: list[str]) -> CsvRow | None:
         count = len(cells)
         if count > self._width and any(cell.strip() for cell in cells[self._width :]):
-            reason = (
-                f"row has {count} cells but the header has {self._width} "
-                "(an unquoted comma or a stray quote?)"
-            )
+            reason = f"row has {count} cells but the header has {self._width} (an unquoted comma or a stray quote?)"
             self._errors.add(number, None, reason)
             return None
         for index, name in self._required:
@@ -217,9 +211,10 @@ class RowFields:
 
     def raw(self, column: str) -> str:
         """The stripped cell, "" if the column is absent or unreadable."""
-        if column in self._row.unreadable:
+        value = self._row.cells.get(column, "")
+        if not value or column in self._row.unreadable:
             return ""
-        return self._row.cells.get(column, "").strip()
+        return value.strip()
 
     def present(self, column: str) -> bool:
         return self.raw(column) != ""
@@ -253,18 +248,19 @@ class RowFields:
 
 _FORMULA_START = ("=", "@")
 _SIGNED_NUMBER = re.compile(r"[+-][0-9 ().\-]*")
-_DECIMAL = re.compile(r"[+-]?(?:\d{1,18}(?:\.\d{0,12})?|\.\d{1,12})")
-_INTEGER = re.compile(r"([+-]?\d{1,18})(?:\.0*)?")
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# re.ASCII throughout: "\d" must not match other scripts' digits, which int() accepts.
+_DECIMAL = re.compile(r"[+-]?(?:\d{1,18}(?:\.\d{0,12})?|\.\d{1,12})", re.ASCII)
+_INTEGER = re.compile(r"([+-]?\d{1,18})(?:\.0*)?", re.ASCII)
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 _DATETIME = re.compile(
     r"(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?))?"
     r"\s*(Z|UTC|[+-]\d{2}(?::?\d{2})?)?",
-    re.IGNORECASE,
+    re.IGNORECASE | re.ASCII,
 )
 _CURRENCY = re.compile(r"[A-Z]{3}")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s.][^@\s]*\.[^@\s.]+")
 _LANGUAGE = re.compile(r"([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]{1,8})*")
-_PHONE = re.compile(r"\+?[0-9 ().\-]{4,25}(?:\s*(?:x|ext\.?)\s*\d{1,6})?", re.IGNORECASE)
+_PHONE = re.compile(r"\+?[0-9 ().\-]{4,25}(?:\s*(?:x|ext\.?)\s*\d{1,6})?", re.IGNORECASE | re.ASCII)
 _TRUE = frozenset({"true", "yes"})
 _FALSE = frozenset({"false", "no", ""})
 
@@ -289,10 +285,7 @@ def parse_decimal(value: str, *, non_negative: bool = False) -> Decimal:
     value = value.strip()
     if _DECIMAL.fullmatch(value) is None:
         if "," in value:
-            raise ValueError(
-                f"{show(value)} is not a plain number; use '.' for decimals "
-                "and no thousands separators"
-            )
+            raise ValueError(f"{show(value)} is not a plain number; use '.' for decimals and no thousands separators")
         raise ValueError(f"{show(value)} is not a plain decimal number (like 19.99)")
     number = Decimal(value)
     if non_negative and number < 0:
@@ -363,14 +356,14 @@ def parse_date(value: str) -> date:
 def parse_country(value: str) -> str:
     """An ISO 3166-1 alpha-2 code, returned upper-case."""
     code = value.strip().upper()
-    if not is_alpha2(code):
+    if not code.isascii() or not is_alpha2(code):
         raise ValueError(f"{show(value)} is not an ISO 3166 alpha-2 country code (like US, DE)")
     return code
 
 
 def parse_currency(value: str) -> str:
     code = value.strip().upper()
-    if _CURRENCY.fullmatch(code) is None:
+    if not code.isascii() or _CURRENCY.fullmatch(code) is None:
         raise ValueError(f"{show(value)} is not a 3-letter currency code (like USD)")
     return code
 

@@ -37,9 +37,7 @@ PHONE = ("Phone", "Default Address Phone")
 REQUIRED = (EMAIL,)
 
 
-def parse_customers(
-    data: bytes, file: str = "customers.csv", *, max_errors: int = MAX_ERRORS
-) -> list[CustomerRecord]:
+def parse_customers(data: bytes, file: str = "customers.csv", *, max_errors: int = MAX_ERRORS) -> list[CustomerRecord]:
     errors = ErrorCollector(file, max_errors)
     table = open_csv(data, errors, REQUIRED)
     customers: list[CustomerRecord] = []

@@ -87,9 +87,7 @@ class _Order:
     lines: list[LineItemRecord] = field(default_factory=list)
 
 
-def parse_orders(
-    data: bytes, file: str = "orders.csv", *, max_errors: int = MAX_ERRORS
-) -> list[OrderRecord]:
+def parse_orders(data: bytes, file: str = "orders.csv", *, max_errors: int = MAX_ERRORS) -> list[OrderRecord]:
     errors = ErrorCollector(file, max_errors)
     table = open_csv(data, errors, REQUIRED)
     orders: dict[str, _Order] = {}

@@ -52,6 +52,7 @@ DEFAULT_OPTION = ("Title", "Default Title")
 
 _METAFIELD = re.compile(r".*\(product\.metafields\.[\w-]+\.([\w-]+)\)")
 _URL = re.compile(r"https?://[^\s\"<>]+")
+_SITE_PATH = re.compile(r"/(?!/)[^\s\"<>:]*")
 _OPTION_VALUES = tuple(f"Option{slot} Value" for slot in OPTION_SLOTS)
 _VARIANT_COLUMNS = (SKU, PRICE, COMPARE_AT, INVENTORY, GRAMS, BARCODE, VARIANT_IMAGE, *_OPTION_VALUES)
 
@@ -95,17 +96,13 @@ class _Product:
         )
 
 
-def parse_products(
-    data: bytes, file: str = "products.csv", *, max_errors: int = MAX_ERRORS
-) -> list[ProductRecord]:
+def parse_products(data: bytes, file: str = "products.csv", *, max_errors: int = MAX_ERRORS) -> list[ProductRecord]:
     errors = ErrorCollector(file, max_errors)
     table = open_csv(data, errors, REQUIRED)
     products: dict[str, _Product] = {}
     if table is not None:
         metafields = [
-            (column, match.group(1))
-            for column in table.columns
-            if (match := _METAFIELD.fullmatch(column)) is not None
+            (column, match.group(1)) for column in table.columns if (match := _METAFIELD.fullmatch(column)) is not None
         ]
         sku_rows: dict[str, int] = {}
         for row in table:
@@ -122,9 +119,10 @@ def parse_status(value: str) -> str:
 
 
 def parse_url(value: str) -> str:
+    """An absolute http(s) URL, or a path on the Seabridge server itself ("/demo/images/x.svg")."""
     url = value.strip()
-    if _URL.fullmatch(url) is None:
-        raise ValueError(f"{show(value)} is not an http(s) URL")
+    if _URL.fullmatch(url) is None and _SITE_PATH.fullmatch(url) is None:
+        raise ValueError(f"{show(value)} is not an http(s) URL or a /path")
     return url
 
 
@@ -158,9 +156,7 @@ def _add_row(
             product.variants.append(variant)
 
 
-def _start_product(
-    fields: RowFields, handle: str, metafields: list[tuple[str, str]]
-) -> _Product:
+def _start_product(fields: RowFields, handle: str, metafields: list[tuple[str, str]]) -> _Product:
     option_names = tuple(fields.text(f"Option{slot} Name") for slot in OPTION_SLOTS)
     named = [name for name in option_names if name]
     if len(set(named)) != len(named):
@@ -203,9 +199,7 @@ def _size_chart(fields: RowFields, column: str, value: str) -> dict[str, object]
     return chart
 
 
-def _variant(
-    fields: RowFields, product: _Product, sku_rows: dict[str, int]
-) -> VariantRecord | None:
+def _variant(fields: RowFields, product: _Product, sku_rows: dict[str, int]) -> VariantRecord | None:
     sku = fields.text(SKU)
     if sku:
         first = sku_rows.setdefault(sku, fields.number)

@@ -30,7 +30,7 @@ from seabridge.formats.records import OpeningSpan, Policies, ShippingZone, Store
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 REST_OF_WORLD = "*"
 
-_SPAN = re.compile(r"(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})")
+_SPAN = re.compile(r"(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})", re.ASCII)
 _LINE = re.compile(r"at line (\d+)")
 
 
@@ -120,9 +120,7 @@ class _Table:
         return _Table(value, self.key(name), self.errors)
 
 
-def parse_store_toml(
-    data: bytes, file: str = "store.toml", *, max_errors: int = MAX_ERRORS
-) -> StoreConfig:
+def parse_store_toml(data: bytes, file: str = "store.toml", *, max_errors: int = MAX_ERRORS) -> StoreConfig:
     errors = ErrorCollector(file, max_errors)
     try:
         text = data.decode("utf-8").removeprefix("\ufeff")

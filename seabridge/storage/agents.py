@@ -41,21 +41,15 @@ async def create_agent(
 
 
 async def get_by_email(session: AsyncSession, store_id: int, email: str) -> Agent | None:
-    return await session.scalar(
-        select(Agent).where(Agent.store_id == store_id, Agent.email == email.strip().lower())
-    )
+    return await session.scalar(select(Agent).where(Agent.store_id == store_id, Agent.email == email.strip().lower()))
 
 
 async def get_agent(session: AsyncSession, store_id: int, agent_id: int) -> Agent | None:
-    return await session.scalar(
-        select(Agent).where(Agent.store_id == store_id, Agent.id == agent_id)
-    )
+    return await session.scalar(select(Agent).where(Agent.store_id == store_id, Agent.id == agent_id))
 
 
 async def list_agents(session: AsyncSession, store_id: int) -> list[Agent]:
-    return list(
-        await session.scalars(select(Agent).where(Agent.store_id == store_id).order_by(Agent.id))
-    )
+    return list(await session.scalars(select(Agent).where(Agent.store_id == store_id).order_by(Agent.id)))
 
 
 async def start_session(session: AsyncSession, agent: Agent, hours: int) -> tuple[str, datetime]:
@@ -86,6 +80,4 @@ async def find_session(session: AsyncSession, token: str) -> tuple[AgentSession,
 
 
 async def end_session(session: AsyncSession, token: str) -> None:
-    await session.execute(
-        delete(AgentSession).where(AgentSession.token_hash == security.digest(token))
-    )
+    await session.execute(delete(AgentSession).where(AgentSession.token_hash == security.digest(token)))

@@ -54,9 +54,7 @@ def _variant_title(v: VariantRecord) -> str:
     return " / ".join(value for _, value in v.options) or "Default"
 
 
-async def upsert_products(
-    session: AsyncSession, store_id: int, records: list[ProductRecord]
-) -> int:
+async def upsert_products(session: AsyncSession, store_id: int, records: list[ProductRecord]) -> int:
     """Insert or update by handle; variants matched by SKU, else by option values."""
     now = datetime.now(UTC)
     handles = [r.handle for r in records]
@@ -205,9 +203,7 @@ async def get_product(session: AsyncSession, store_id: int, product_id: int) -> 
     )
 
 
-async def get_product_by_handle(
-    session: AsyncSession, store_id: int, handle: str
-) -> Product | None:
+async def get_product_by_handle(session: AsyncSession, store_id: int, handle: str) -> Product | None:
     return await session.scalar(
         select(Product)
         .where(Product.store_id == store_id, Product.handle == handle)
@@ -215,23 +211,16 @@ async def get_product_by_handle(
     )
 
 
-async def variants_by_sku(
-    session: AsyncSession, store_id: int, skus: list[str]
-) -> dict[str, Variant]:
+async def variants_by_sku(session: AsyncSession, store_id: int, skus: list[str]) -> dict[str, Variant]:
     found: dict[str, Variant] = {}
     for chunk in _chunks(sorted(set(skus)), 500):
-        rows = await session.scalars(
-            select(Variant).where(Variant.store_id == store_id, Variant.sku.in_(chunk))
-        )
+        rows = await session.scalars(select(Variant).where(Variant.store_id == store_id, Variant.sku.in_(chunk)))
         found.update({v.sku: v for v in rows if v.sku})
     return found
 
 
 async def categories(session: AsyncSession, store_id: int) -> list[str]:
     rows = await session.scalars(
-        select(Product.product_type)
-        .where(Product.store_id == store_id)
-        .distinct()
-        .order_by(Product.product_type)
+        select(Product.product_type).where(Product.store_id == store_id).distinct().order_by(Product.product_type)
     )
     return [r for r in rows if r]

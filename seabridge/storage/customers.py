@@ -13,9 +13,7 @@ from seabridge.formats.records import CustomerRecord
 from seabridge.storage.paging import Page, page_of
 
 
-async def upsert_customers(
-    session: AsyncSession, store_id: int, records: list[CustomerRecord]
-) -> int:
+async def upsert_customers(session: AsyncSession, store_id: int, records: list[CustomerRecord]) -> int:
     now = datetime.now(UTC)
     existing = await by_emails(session, store_id, [r.email for r in records])
     for rec in records:
@@ -78,25 +76,19 @@ async def by_emails(session: AsyncSession, store_id: int, emails: list[str]) -> 
     unique = sorted({e for e in emails if e})
     for i in range(0, len(unique), 500):
         rows = await session.scalars(
-            select(Customer).where(
-                Customer.store_id == store_id, Customer.email.in_(unique[i : i + 500])
-            )
+            select(Customer).where(Customer.store_id == store_id, Customer.email.in_(unique[i : i + 500]))
         )
         found.update({c.email: c for c in rows})
     return found
 
 
 async def get_customer(session: AsyncSession, store_id: int, customer_id: int) -> Customer | None:
-    return await session.scalar(
-        select(Customer).where(Customer.store_id == store_id, Customer.id == customer_id)
-    )
+    return await session.scalar(select(Customer).where(Customer.store_id == store_id, Customer.id == customer_id))
 
 
 async def get_by_email(session: AsyncSession, store_id: int, email: str) -> Customer | None:
     return await session.scalar(
-        select(Customer).where(
-            Customer.store_id == store_id, Customer.email == email.strip().lower()
-        )
+        select(Customer).where(Customer.store_id == store_id, Customer.email == email.strip().lower())
     )
 
 

@@ -33,12 +33,8 @@ async def upsert_orders(session: AsyncSession, store_id: int, records: list[Orde
             .options(selectinload(Order.lines))
         )
         existing.update({o.name: o for o in rows})
-    people: dict[str, Customer] = await customers.by_emails(
-        session, store_id, [r.email for r in records]
-    )
-    variants = await catalog.variants_by_sku(
-        session, store_id, [ln.sku for r in records for ln in r.lines if ln.sku]
-    )
+    people: dict[str, Customer] = await customers.by_emails(session, store_id, [r.email for r in records])
+    variants = await catalog.variants_by_sku(session, store_id, [ln.sku for r in records for ln in r.lines if ln.sku])
     for rec in records:
         order = existing.get(rec.name)
         if order is None:
@@ -116,9 +112,7 @@ async def link_pending_shipments(session: AsyncSession, store_id: int) -> None:
     for shipment in pending:
         order_id = by_name.get(shipment.order_name)
         if order_id is not None:
-            await session.execute(
-                update(Shipment).where(Shipment.id == shipment.id).values(order_id=order_id)
-            )
+            await session.execute(update(Shipment).where(Shipment.id == shipment.id).values(order_id=order_id))
 
 
 async def ids_by_name(session: AsyncSession, store_id: int, names: list[str]) -> dict[str, int]:
@@ -126,11 +120,9 @@ async def ids_by_name(session: AsyncSession, store_id: int, names: list[str]) ->
     found: dict[str, int] = {}
     for i in range(0, len(wanted), 500):
         rows = await session.execute(
-            select(Order.name, Order.id).where(
-                Order.store_id == store_id, Order.name.in_(wanted[i : i + 500])
-            )
+            select(Order.name, Order.id).where(Order.store_id == store_id, Order.name.in_(wanted[i : i + 500]))
         )
-        found.update({name: oid for name, oid in rows.tuples()})
+        found.update({name: oid for name, oid in rows})
     for name in names:
         if name not in found and ("#" + name) in found:
             found[name] = found["#" + name]
@@ -139,9 +131,7 @@ async def ids_by_name(session: AsyncSession, store_id: int, names: list[str]) ->
 
 async def get_order(session: AsyncSession, store_id: int, order_id: int) -> Order | None:
     return await session.scalar(
-        select(Order)
-        .where(Order.store_id == store_id, Order.id == order_id)
-        .options(*_with_children())
+        select(Order).where(Order.store_id == store_id, Order.id == order_id).options(*_with_children())
     )
 
 
@@ -149,9 +139,7 @@ async def get_by_name(session: AsyncSession, store_id: int, name: str) -> Order 
     name = name.strip()
     candidates = [name] if name.startswith("#") else [name, "#" + name]
     return await session.scalar(
-        select(Order)
-        .where(Order.store_id == store_id, Order.name.in_(candidates))
-        .options(*_with_children())
+        select(Order).where(Order.store_id == store_id, Order.name.in_(candidates)).options(*_with_children())
     )
 
 
@@ -175,7 +163,5 @@ async def list_orders(
         stmt = stmt.where(Order.financial_status == financial_status)
     if fulfillment_status:
         stmt = stmt.where(Order.fulfillment_status == fulfillment_status)
-    rows = list(
-        await session.scalars(stmt.order_by(Order.id).limit(limit + 1).options(*_with_children()))
-    )
+    rows = list(await session.scalars(stmt.order_by(Order.id).limit(limit + 1).options(*_with_children())))
     return page_of(rows, limit, rows[limit - 1].id if len(rows) > limit else None)

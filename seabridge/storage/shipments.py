@@ -20,9 +20,7 @@ FINAL = {ShipmentStatus.DELIVERED.value, ShipmentStatus.RETURNED.value}
 def is_late(shipment: Shipment, today: date) -> bool:
     """Late against the carrier's estimate: not delivered or returned and the date has passed."""
     return (
-        shipment.status not in FINAL
-        and shipment.estimated_delivery is not None
-        and shipment.estimated_delivery < today
+        shipment.status not in FINAL and shipment.estimated_delivery is not None and shipment.estimated_delivery < today
     )
 
 
@@ -33,9 +31,7 @@ class Applied:
     new_checkpoints: int
 
 
-async def apply_tracking(
-    session: AsyncSession, store_id: int, rec: TrackingRecord, order_id: int | None
-) -> Applied:
+async def apply_tracking(session: AsyncSession, store_id: int, rec: TrackingRecord, order_id: int | None) -> Applied:
     now = datetime.now(UTC)
     shipment = await session.scalar(
         select(Shipment)
@@ -111,11 +107,7 @@ async def remember_receipt(session: AsyncSession, store_id: int, source: str, di
         return False
     try:
         async with session.begin_nested():
-            session.add(
-                WebhookReceipt(
-                    store_id=store_id, source=source, digest=digest, received_at=datetime.now(UTC)
-                )
-            )
+            session.add(WebhookReceipt(store_id=store_id, source=source, digest=digest, received_at=datetime.now(UTC)))
     except IntegrityError:
         return False
     return True
@@ -131,7 +123,8 @@ async def get_shipment(session: AsyncSession, store_id: int, shipment_id: int) -
 
 async def get_by_tracking_number(session: AsyncSession, store_id: int, tracking_number: str) -> Shipment | None:
     return await session.scalar(
-        select(Shipment).where(Shipment.store_id == store_id, Shipment.tracking_number == tracking_number.strip())
+        select(Shipment)
+        .where(Shipment.store_id == store_id, Shipment.tracking_number == tracking_number.strip())
         .options(selectinload(Shipment.checkpoints))
     )
 
@@ -152,12 +145,8 @@ async def list_shipments(
     if order_id is not None:
         stmt = stmt.where(Shipment.order_id == order_id)
     if late_on is not None:
-        stmt = stmt.where(
-            Shipment.estimated_delivery < late_on, Shipment.status.not_in(sorted(FINAL))
-        )
+        stmt = stmt.where(Shipment.estimated_delivery < late_on, Shipment.status.not_in(sorted(FINAL)))
     rows = list(
-        await session.scalars(
-            stmt.order_by(Shipment.id).limit(limit + 1).options(selectinload(Shipment.checkpoints))
-        )
+        await session.scalars(stmt.order_by(Shipment.id).limit(limit + 1).options(selectinload(Shipment.checkpoints)))
     )
     return page_of(rows, limit, rows[limit - 1].id if len(rows) > limit else None)

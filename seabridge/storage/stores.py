@@ -110,15 +110,11 @@ async def find_api_key(session: AsyncSession, key: str) -> ApiKey | None:
 
 
 async def list_api_keys(session: AsyncSession, store_id: int) -> list[ApiKey]:
-    return list(
-        await session.scalars(select(ApiKey).where(ApiKey.store_id == store_id).order_by(ApiKey.id))
-    )
+    return list(await session.scalars(select(ApiKey).where(ApiKey.store_id == store_id).order_by(ApiKey.id)))
 
 
 async def revoke_api_key(session: AsyncSession, store_id: int, key_id: int) -> bool:
-    row = await session.scalar(
-        select(ApiKey).where(ApiKey.store_id == store_id, ApiKey.id == key_id)
-    )
+    row = await session.scalar(select(ApiKey).where(ApiKey.store_id == store_id, ApiKey.id == key_id))
     if row is None:
         return False
     row.revoked_at = row.revoked_at or _now()

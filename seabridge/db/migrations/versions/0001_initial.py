@@ -139,9 +139,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("store_id", "handle", name=op.f("uq_products_store_id")),
     )
     with op.batch_alter_table("products", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_products_product_type"), ["product_type"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_products_product_type"), ["product_type"], unique=False)
         batch_op.create_index(batch_op.f("ix_products_store_id"), ["store_id"], unique=False)
 
     op.create_table(
@@ -158,9 +156,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_webhook_receipts")),
-        sa.UniqueConstraint(
-            "store_id", "source", "digest", name=op.f("uq_webhook_receipts_store_id")
-        ),
+        sa.UniqueConstraint("store_id", "source", "digest", name=op.f("uq_webhook_receipts_store_id")),
     )
     op.create_table(
         "agent_sessions",
@@ -254,9 +250,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("product_id", "name", name=op.f("uq_product_attributes_product_id")),
     )
     with op.batch_alter_table("product_attributes", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_product_attributes_lookup", ["store_id", "name", "value_norm"], unique=False
-        )
+        batch_op.create_index("ix_product_attributes_lookup", ["store_id", "name", "value_norm"], unique=False)
 
     op.create_table(
         "variants",
@@ -389,14 +383,10 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_checkpoints")),
-        sa.UniqueConstraint(
-            "shipment_id", "time", "message", name=op.f("uq_checkpoints_shipment_id")
-        ),
+        sa.UniqueConstraint("shipment_id", "time", "message", name=op.f("uq_checkpoints_shipment_id")),
     )
     with op.batch_alter_table("checkpoints", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_checkpoints_shipment_id"), ["shipment_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_checkpoints_shipment_id"), ["shipment_id"], unique=False)
 
     # ### end Alembic commands ###
 

@@ -1,0 +1,296 @@
+"""Catalogue tables for what buyers wear: apparel and shoes, beauty, jewelry."""
+
+from __future__ import annotations
+
+from seabridge.demo.catalog import APPAREL, BEAUTY, JEWELRY, ProductSpec
+
+ALPHA_SIZES = ("XS", "S", "M", "L", "XL", "XXL")
+EU_UNISEX = ("36", "37", "38", "39", "40", "41", "42", "43", "44", "45")
+EU_WOMEN = ("35", "36", "37", "38", "39", "40", "41")
+EU_MEN = ("39", "40", "41", "42", "43", "44", "45", "46")
+
+
+def _wear(
+    title: str,
+    kind: str,
+    price: float,
+    material: str,
+    blurb: str,
+    colors: tuple[str, ...],
+    *,
+    fit: str = "regular",
+    sizes: tuple[str, ...] = ALPHA_SIZES,
+    tags: tuple[str, ...] = (),
+) -> ProductSpec:
+    return ProductSpec(
+        title=title,
+        category=APPAREL,
+        kind=kind,
+        price=price,
+        material=material,
+        blurb=blurb,
+        options=(("Size", sizes), ("Color", colors)),
+        fit=fit,
+        tags=tags,
+    )
+
+
+APPAREL_SPECS = (
+    _wear("Linen Blend Camp Collar Shirt", "top", 34.90, "55% linen, 45% cotton",
+          "A breezy short-sleeve shirt with a relaxed camp collar and coconut-shell buttons.",
+          ("Ivory", "Sage", "Sky Blue"), fit="relaxed", tags=("summer", "linen")),
+    _wear("Heavyweight Cotton Crew Tee", "top", 18.90, "100% combed cotton, 220 gsm",
+          "A structured everyday tee in thick combed cotton that keeps its shape wash after wash.",
+          ("White", "Black", "Heather Grey", "Navy"), tags=("basics", "bestseller")),
+    _wear("Ribbed Knit Mock Neck Top", "top", 22.50, "92% viscose, 8% elastane",
+          "A close-fitting rib knit with a soft mock neck, made for layering.",
+          ("Black", "Cream", "Chocolate"), fit="slim"),
+    _wear("Oversized Oxford Button-Down", "top", 32.00, "100% cotton oxford cloth",
+          "A roomy oxford shirt with a button-down collar and a curved hem.",
+          ("White", "Sky Blue"), fit="relaxed", tags=("basics",)),
+    _wear("Merino Wool Crewneck Sweater", "knit", 69.00, "100% extra-fine merino wool, 17.5 micron",
+          "A fine-gauge merino sweater that regulates temperature and resists odour.",
+          ("Camel", "Charcoal", "Navy", "Burgundy"), tags=("wool", "winter")),
+    _wear("Waffle Knit Henley", "top", 26.90, "60% cotton, 40% polyester",
+          "A long-sleeve waffle-texture henley with a three-button placket.",
+          ("Olive", "Cream", "Navy")),
+    _wear("Satin Button-Up Blouse", "top", 29.90, "100% polyester satin",
+          "A fluid satin blouse with a soft sheen and covered buttons.",
+          ("Ivory", "Emerald", "Black"), tags=("workwear",)),
+    _wear("Quick-Dry Performance Polo", "top", 24.90, "88% polyester, 12% spandex",
+          "A stretchy, moisture-wicking polo for golf, travel and hot commutes.",
+          ("Navy", "White", "Forest Green"), fit="slim", tags=("sport",)),
+    _wear("Cable Knit Cardigan", "knit", 45.00, "70% acrylic, 30% wool",
+          "A chunky cable-knit cardigan with horn-look buttons and patch pockets.",
+          ("Cream", "Camel", "Sage"), fit="relaxed", tags=("winter",)),
+    _wear("High-Rise Straight Leg Jeans", "bottom", 44.90, "99% cotton, 1% elastane denim, 12 oz",
+          "Rigid-look denim with just enough stretch, a high rise and a straight leg.",
+          ("Light Wash", "Dark Wash", "Black"), tags=("denim", "bestseller")),
+    _wear("Pleated Wide Leg Trousers", "bottom", 39.90, "65% polyester, 32% viscose, 3% elastane",
+          "Tailored wide-leg trousers with front pleats and a hook-and-bar waist.",
+          ("Black", "Camel", "Charcoal"), tags=("workwear",)),
+    _wear("Stretch Cargo Joggers", "bottom", 34.90, "97% cotton twill, 3% spandex",
+          "Utility joggers with six pockets, an elastic waist and cuffed hems.",
+          ("Khaki", "Olive", "Black"), fit="relaxed"),
+    _wear("Linen Drawstring Shorts", "bottom", 24.90, "100% washed linen",
+          "Easy pull-on shorts in washed linen with a 7-inch inseam.",
+          ("Natural", "Navy", "Terracotta"), tags=("summer", "linen")),
+    _wear("Seamless High-Waist Leggings", "bottom", 27.90, "78% nylon, 22% spandex",
+          "Squat-proof seamless leggings with a high compressive waistband.",
+          ("Black", "Dusty Pink", "Sage", "Navy"), fit="slim", tags=("sport", "bestseller")),
+    _wear("Satin Midi Slip Skirt", "skirt", 29.90, "100% polyester satin",
+          "A bias-cut midi skirt that moves beautifully, with a hidden elastic back.",
+          ("Champagne", "Black", "Emerald")),
+    _wear("Floral Wrap Midi Dress", "dress", 42.90, "100% viscose crepe",
+          "A true wrap dress in a hand-painted floral print with flutter sleeves.",
+          ("Blue", "Terracotta"), tags=("summer", "new")),
+    _wear("Smocked Cotton Sundress", "dress", 36.90, "100% cotton poplin",
+          "A tiered sundress with a smocked bodice and adjustable straps.",
+          ("White", "Mustard", "Sky Blue"), fit="relaxed", tags=("summer",)),
+    _wear("Knit Bodycon Maxi Dress", "dress", 39.90, "95% viscose, 5% elastane",
+          "A ribbed maxi dress that skims the body, with a high side slit.",
+          ("Black", "Chocolate", "Sage"), fit="slim"),
+    _wear("Linen Button-Front Shirt Dress", "dress", 49.90, "100% European flax linen",
+          "A belted shirt dress in garment-washed linen with real pockets.",
+          ("Sand", "Olive", "White"), tags=("linen",)),
+    _wear("Water-Resistant Hooded Windbreaker", "outer", 49.90, "100% nylon ripstop, PFC-free DWR",
+          "A packable shell that sheds light rain and wind, with taped seams.",
+          ("Navy", "Olive", "Orange"), tags=("travel",)),
+    _wear("Packable Down Jacket", "outer", 79.00, "20D nylon shell, 90/10 duck down fill, 650 FP",
+          "A featherweight down jacket that packs into its own pocket.",
+          ("Black", "Navy", "Burgundy"), tags=("winter", "travel")),
+    _wear("Wool Blend Double-Breasted Coat", "outer", 119.00, "60% wool, 40% polyester",
+          "A tailored knee-length coat with peak lapels and a full satin lining.",
+          ("Camel", "Charcoal"), tags=("winter",)),
+    _wear("Sherpa Fleece Zip Jacket", "outer", 46.90, "100% recycled polyester sherpa",
+          "A cosy high-pile fleece with a full zip and chest pocket.",
+          ("Cream", "Chocolate", "Forest Green"), fit="relaxed"),
+    _wear("Denim Trucker Jacket", "outer", 54.90, "100% cotton denim, 13 oz",
+          "The classic four-pocket trucker in sturdy, non-stretch denim.",
+          ("Light Wash", "Dark Wash"), tags=("denim",)),
+    _wear("Canvas Low-Top Sneakers", "shoe", 32.90, "Cotton canvas upper, vulcanised rubber sole",
+          "Everyday canvas sneakers with a cushioned insole and a grippy rubber sole.",
+          ("White", "Black", "Navy"), sizes=EU_UNISEX, tags=("shoes", "bestseller")),
+    _wear("Knit Running Shoes", "shoe", 49.90, "Engineered knit upper, EVA foam midsole",
+          "Lightweight trainers with a sock-like knit upper and a responsive midsole.",
+          ("Black", "Grey", "Blue"), sizes=EU_MEN, tags=("shoes", "sport")),
+    _wear("Leather Chelsea Boots", "shoe", 79.90, "Full-grain cow leather, TPR lug sole",
+          "Pull-on Chelsea boots with elastic gores and a stitched leather welt.",
+          ("Black", "Chocolate"), sizes=EU_UNISEX, tags=("shoes", "winter")),
+    _wear("Cushioned Slide Sandals", "shoe", 16.90, "One-piece EVA",
+          "Thick, pillowy slides that float, for the beach, pool or home.",
+          ("Black", "Sand", "Sage"), sizes=EU_UNISEX, tags=("shoes", "summer")),
+    _wear("Bow Ballet Flats", "shoe", 27.90, "PU leather upper, rubber sole",
+          "Soft, foldable ballet flats with a grosgrain bow and padded heel.",
+          ("Black", "Ivory", "Burgundy"), sizes=EU_WOMEN, tags=("shoes",)),
+)  # fmt: skip
+
+FOUNDATION = ("110 Porcelain", "120 Ivory", "210 Light Beige", "230 Sand",
+              "310 Golden", "330 Honey", "420 Caramel", "510 Espresso")  # fmt: skip
+SKIN_TINT = ("01 Fair", "02 Light", "03 Light Medium", "04 Medium", "05 Tan", "06 Deep")
+CONCEALER = ("Fair Neutral", "Light Warm", "Medium Neutral", "Medium Golden", "Tan Warm",
+             "Deep Cool")  # fmt: skip
+LIPSTICK = ("Rosewood", "Brick Red", "Nude Latte", "Berry Crush", "Classic Red", "Mauve Mist",
+            "Coral Sun", "Plum Wine")  # fmt: skip
+LIP_OIL = ("Clear Glow", "Peach Nectar", "Rose Petal", "Cherry Tint", "Cocoa Shine")
+LIP_LINER = ("Bare", "Spice", "Rosewood", "Red Velvet", "Cocoa", "Plum")
+POWDER = ("Translucent", "Fair", "Light", "Medium", "Deep")
+BLUSH = ("Peony", "Apricot", "Rose Quartz", "Terracotta", "Berry")
+HIGHLIGHTER = ("Moonstone", "Champagne", "Rose Gold", "Bronze")
+EYELINER = ("Jet Black", "Espresso Brown", "Midnight Navy", "Forest Green")
+BROW = ("Taupe", "Soft Brown", "Medium Brown", "Dark Brown", "Ebony")
+NAIL = ("Ballet Pink", "Milky White", "Cherry Red", "Midnight Blue", "Sage Green", "Lilac",
+        "Chrome Silver", "Nude Beige")  # fmt: skip
+
+
+def _shade(title: str, kind: str, price: float, material: str, blurb: str,
+           shades: tuple[str, ...], *tags: str) -> ProductSpec:  # fmt: skip
+    return ProductSpec(title=title, category=BEAUTY, kind=kind, price=price, material=material,
+                       blurb=blurb, options=(("Shade", shades),), tags=tags)  # fmt: skip
+
+
+def _beauty(title: str, kind: str, price: float, material: str, blurb: str,
+            options: tuple[tuple[str, tuple[str, ...]], ...] = (), step: float = 0.0,
+            *tags: str) -> ProductSpec:  # fmt: skip
+    return ProductSpec(title=title, category=BEAUTY, kind=kind, price=price, material=material,
+                       blurb=blurb, options=options, step=step, tags=tags)  # fmt: skip
+
+
+BEAUTY_SPECS = (
+    _shade("Soft Matte Liquid Foundation", "face", 19.90,
+           "Water, cyclopentasiloxane, titanium dioxide, glycerin; 30 ml",
+           "A medium-to-full coverage foundation with a soft matte finish that lasts 16 hours.",
+           FOUNDATION, "vegan", "bestseller"),
+    _shade("Skin Tint SPF 30", "face", 17.90, "Zinc oxide 8%, squalane, niacinamide; 35 ml",
+           "A sheer, dewy tint with mineral sun protection for no-makeup days.", SKIN_TINT, "spf"),
+    _shade("Creamy Concealer Stick", "face", 11.90, "Caprylic triglyceride, mica, vitamin E; 4 g",
+           "A twist-up concealer that covers dark circles without creasing.", CONCEALER),
+    _shade("Velvet Matte Lipstick", "lip", 9.90, "Castor seed oil, candelilla wax, shea butter; 3.5 g",
+           "A comfortable matte lipstick with rich pigment in one swipe.", LIPSTICK, "bestseller"),
+    _shade("Glossy Lip Oil", "lip", 8.90, "Jojoba oil, rosehip oil, vitamin E; 5 ml",
+           "A non-sticky tinted lip oil that nourishes and shines.", LIP_OIL, "vegan"),
+    _shade("Long-Wear Lip Liner", "lip", 6.90, "Synthetic wax, mica, iron oxides; 0.3 g",
+           "A waterproof liner that stops feathering; pairs with our matte lipsticks.", LIP_LINER),
+    _shade("Blurring Pressed Powder", "face", 14.90, "Silica, talc-free, rice starch; 9 g",
+           "A finely milled setting powder that blurs pores and controls shine.", POWDER, "talc-free"),
+    _shade("Cream Blush Duo", "face", 12.90, "Dimethicone, shea butter, pigments; 2 × 3 g",
+           "Two buildable cream blushes in one compact, for cheeks and lips.", BLUSH),
+    _shade("Liquid Highlighter Drops", "face", 13.90, "Glycerin, pearl pigments, squalane; 15 ml",
+           "A few drops give a lit-from-within glow; mix into moisturiser or foundation.", HIGHLIGHTER),
+    _shade("Waterproof Gel Eyeliner", "eye", 8.90, "Isododecane, synthetic beeswax; 0.35 g",
+           "A smudge-proof gel pencil that glides on and sets in 30 seconds.", EYELINER),
+    _shade("Lengthening Tubing Mascara", "eye", 10.90, "Water, acrylates polymer, carnauba wax; 8 ml",
+           "Tubing mascara that wraps each lash and removes with warm water.", ("Black", "Brown Black")),
+    _shade("Brow Sculpt Pencil", "eye", 7.90, "Synthetic wax, iron oxides; 0.09 g",
+           "An ultra-fine 1.5 mm tip for hair-like strokes, with a spoolie on the other end.", BROW),
+    _shade("12-Pan Eyeshadow Palette", "eye", 18.90, "Mica, talc-free, magnesium stearate; 12 × 1.2 g",
+           "Twelve mattes and shimmers that blend without fallout.",
+           ("Desert Rose", "Smoky Quartz", "Golden Hour")),
+    _shade("Gel Nail Polish", "nail", 5.90, "Urethane acrylate, pigments; 10 ml, needs UV/LED lamp",
+           "A salon-grade gel colour that lasts up to three weeks under a top coat.", NAIL),
+    _beauty("Hyaluronic Acid Hydrating Serum", "skin", 15.90, "2% hyaluronic acid (3 weights), B5, panthenol",
+            "A lightweight serum that draws water into the skin for plump, dewy hydration.",
+            (("Size", ("30 ml", "50 ml")),), 7.0, "skincare", "bestseller"),
+    _beauty("Niacinamide 10% Brightening Serum", "skin", 13.90, "10% niacinamide, 1% zinc PCA",
+            "Evens tone, refines pores and balances oil without irritation.",
+            (("Size", ("30 ml", "60 ml")),), 8.0, "skincare"),
+    _beauty("Centella Soothing Gel Cream", "skin", 17.90, "Centella asiatica extract 40%, ceramide NP",
+            "A cooling gel-cream that calms redness; K-beauty formula, fragrance free.",
+            (("Size", ("50 ml", "100 ml")),), 9.0, "skincare", "k-beauty"),
+    _beauty("Mineral Sunscreen SPF 50 PA++++", "skin", 14.90, "Zinc oxide 20%, squalane; 50 ml",
+            "A reef-friendly mineral sunscreen with no white cast on most skin tones.",
+            (), 0.0, "skincare", "spf"),
+    _beauty("Rice Water Foaming Cleanser", "skin", 11.90, "Rice ferment filtrate, amino-acid surfactants; 150 ml",
+            "A gentle low-pH cleanser that removes sunscreen and leaves skin soft.",
+            (), 0.0, "skincare"),
+    _beauty("Retinol Night Repair Cream", "skin", 21.90, "0.3% encapsulated retinol, peptides, shea butter",
+            "A night cream that smooths fine lines; start twice a week and build up.",
+            (("Size", ("30 ml", "50 ml")),), 8.0, "skincare"),
+    _beauty("Jade Roller & Gua Sha Set", "beauty_tool", 16.90, "Natural stone, zinc-alloy frame",
+            "A facial roller and gua sha stone for a cooling de-puffing massage.",
+            (("Stone", ("Jade", "Rose Quartz")),), 0.0, "gift"),
+    _beauty("Vegan Makeup Brush Set (12 pcs)", "beauty_tool", 22.90, "Synthetic taklon bristles, birch handles",
+            "Twelve cruelty-free brushes for face and eyes in a roll-up travel case.",
+            (("Color", ("Cream", "Black")),), 0.0, "vegan", "gift"),
+    _beauty("Heatless Silk Curling Headband", "beauty_tool", 12.90, "22 momme mulberry silk, foam core",
+            "Sleep in it and wake up to soft curls, with no heat damage.",
+            (("Color", ("Champagne", "Black", "Dusty Pink")),), 0.0, "hair"),
+)  # fmt: skip
+
+METALS = ("18K Gold Plated", "Sterling Silver", "Rose Gold Plated")
+RING_SIZES = ("US 5", "US 6", "US 7", "US 8", "US 9")
+MEN_RING_SIZES = ("US 8", "US 9", "US 10", "US 11", "US 12")
+BIRTHSTONES = ("January Garnet", "February Amethyst", "March Aquamarine", "April Crystal",
+               "May Emerald", "June Alexandrite", "July Ruby", "August Peridot",
+               "September Sapphire", "October Opal", "November Topaz", "December Zircon")  # fmt: skip
+
+
+def _jewel(title: str, kind: str, price: float, material: str, blurb: str,
+           options: tuple[tuple[str, tuple[str, ...]], ...] = (), *tags: str,
+           dimensions: str = "") -> ProductSpec:  # fmt: skip
+    return ProductSpec(title=title, category=JEWELRY, kind=kind, price=price, material=material,
+                       blurb=blurb, options=options, tags=tags, dimensions=dimensions,
+                       warranty="6 months against tarnish")  # fmt: skip
+
+
+JEWELRY_SPECS = (
+    _jewel("Dainty Paperclip Chain Necklace", "necklace", 19.90, "925 sterling silver base",
+           "A fine paperclip-link chain that layers with everything.",
+           (("Metal", METALS), ("Length", ("40 cm", "45 cm"))), "layering", "bestseller",
+           dimensions="Link 2.5 × 7 mm; 5 cm extender"),
+    _jewel("Freshwater Pearl Drop Earrings", "earrings", 24.90, "Freshwater pearls, 925 silver hooks",
+           "Hand-picked 8 mm freshwater pearls on slim hooks; every pearl is unique.",
+           (("Metal", METALS[:2]),), "pearl", "gift", dimensions="Drop 28 mm; pearl 8-9 mm"),
+    _jewel("Minimalist Stacking Ring", "ring", 12.90, "925 sterling silver",
+           "A 1.5 mm band made to stack in twos and threes.",
+           (("Metal", METALS), ("Ring Size", RING_SIZES)), "stacking", dimensions="Band 1.5 mm"),
+    _jewel("Birthstone Pendant Necklace", "necklace", 22.90, "925 sterling silver, lab-created stones",
+           "A 5 mm birthstone in a four-prong setting on a 45 cm chain.",
+           (("Birthstone", BIRTHSTONES),), "gift", "personalised", dimensions="Stone 5 mm; chain 45 cm"),
+    _jewel("Chunky Huggie Hoop Earrings", "earrings", 16.90, "316L stainless steel, PVD plating",
+           "Bold 13 mm huggies that stay bright; waterproof and nickel free.",
+           (("Metal", METALS),), "waterproof", dimensions="Diameter 13 mm; 4 mm thick"),
+    _jewel("Cuban Link Bracelet 6 mm", "bracelet", 29.90, "316L stainless steel",
+           "A solid Cuban link with a box clasp that will not fade or rust.",
+           (("Metal", METALS[:2]), ("Length", ("18 cm", "20 cm", "22 cm"))), "men", "waterproof"),
+    _jewel("Initial Letter Necklace", "necklace", 17.90, "925 sterling silver",
+           "A polished block initial on a fine cable chain.",
+           (("Letter", ("A", "E", "J", "L", "M", "S")),), "personalised", "gift",
+           dimensions="Letter 8 mm; chain 45 cm"),
+    _jewel("Moissanite Solitaire Ring 1 ct", "ring", 89.00, "925 sterling silver, 6.5 mm moissanite",
+           "A brilliant-cut moissanite (D colour, VVS1) with a certificate of authenticity.",
+           (("Ring Size", RING_SIZES),), "bridal", "certified"),
+    _jewel("Sterling Silver Tennis Bracelet", "bracelet", 49.90, "925 sterling silver, 3 mm cubic zirconia",
+           "A line of hand-set stones with a double safety clasp.", (), "bridal",
+           dimensions="Length 17 cm"),
+    _jewel("Enamel Flower Stud Earrings", "earrings", 11.90, "Gold-plated brass, enamel",
+           "Tiny daisies in glossy enamel on hypoallergenic posts.",
+           (("Color", ("White", "Pink", "Blue")),), "kids-safe"),
+    _jewel("Stainless Steel Signet Ring", "ring", 19.90, "316L stainless steel",
+           "A flat-top signet with a brushed finish, ready to engrave.",
+           (("Ring Size", MEN_RING_SIZES),), "men", "engravable"),
+    _jewel("Beaded Gemstone Bracelet", "bracelet", 13.90, "8 mm natural stone beads, elastic cord",
+           "Natural stone beads on a strong stretch cord; one size fits most wrists.",
+           (("Stone", ("Tiger's Eye", "Rose Quartz", "Amethyst", "Lava Stone")),), "crystal"),
+    _jewel("Layered Herringbone Necklace Set", "necklace", 24.90, "Brass, 18K gold plating",
+           "A ready-layered trio of herringbone, satellite and cable chains.",
+           (("Metal", METALS[:2]),), "layering"),
+    _jewel("Cubic Zirconia Ear Cuff", "earrings", 9.90, "925 sterling silver, cubic zirconia",
+           "No piercing needed: slide it onto the middle of the ear and squeeze gently.",
+           (("Metal", METALS),), "no-piercing"),
+    _jewel("Opal Inlay Band Ring", "ring", 34.90, "925 sterling silver, lab-created opal inlay",
+           "A 4 mm band with a flash of blue-green opal all the way round.",
+           (("Ring Size", RING_SIZES),), "gift"),
+    _jewel("Shell Charm Anklet", "bracelet", 10.90, "Stainless steel, natural cowrie shells",
+           "An adjustable beach anklet with tiny cowrie charms.", (), "summer",
+           dimensions="Adjustable 22-27 cm"),
+    _jewel("Titanium Nose Stud Set (6 pcs)", "earrings", 8.90, "ASTM F136 implant-grade titanium",
+           "Six flat-back studs in mixed shapes, safe for healed piercings.",
+           (("Gauge", ("20G", "18G")),), "piercing"),
+    _jewel("Baroque Pearl Choker", "necklace", 32.90, "Freshwater baroque pearls, silk thread",
+           "Irregular baroque pearls hand-knotted on silk with a lobster clasp.", (), "pearl",
+           dimensions="Length 38 cm + 5 cm extender"),
+    _jewel("Velvet Jewelry Travel Case", "jewel_acc", 15.90, "Velvet-covered board, microfibre lining",
+           "A zip case with ring rolls, earring slots and hooks for two necklaces.",
+           (("Color", ("Sage", "Dusty Pink", "Navy")),), "gift", dimensions="10 × 10 × 5 cm"),
+)  # fmt: skip
