@@ -11,9 +11,10 @@ from pydantic import BaseModel, Field
 from seabridge import security
 from seabridge.api.deps import Caller, Session, State
 from seabridge.api.errors import ApiError
+from seabridge.api.schemas import errors
 from seabridge.storage import agents, stores
 
-router = APIRouter(prefix="/v1/auth", tags=["auth"])
+router = APIRouter(prefix="/v1/auth", tags=["auth"], responses=errors(400, 401, 404, 422))
 log = logging.getLogger(__name__)
 
 

@@ -10,9 +10,10 @@ from pydantic import BaseModel
 from seabridge import metrics
 from seabridge.api.deps import Admin, State
 from seabridge.api.errors import ApiError
+from seabridge.api.schemas import errors
 from seabridge.services import importer
 
-router = APIRouter(prefix="/v1/store", tags=["import"])
+router = APIRouter(prefix="/v1/store", tags=["import"], responses=errors(400, 401, 404, 422))
 
 
 class ImportResponse(BaseModel):

@@ -10,10 +10,11 @@ from pydantic import BaseModel
 from seabridge import metrics
 from seabridge.api.deps import Session, State
 from seabridge.api.errors import ApiError
+from seabridge.api.schemas import errors
 from seabridge.services import tracking
 from seabridge.storage import stores
 
-router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
+router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"], responses=errors(400, 401, 404, 422))
 log = logging.getLogger(__name__)
 
 MAX_BODY = 1024 * 1024

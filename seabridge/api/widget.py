@@ -10,11 +10,12 @@ from pydantic import BaseModel, Field
 from seabridge import security
 from seabridge.api.deps import Buyer, Session, State
 from seabridge.api.errors import ApiError
+from seabridge.api.schemas import errors
 from seabridge.ratelimit import SlidingWindow
 from seabridge.services import identity
 from seabridge.storage import customers, orders, stores
 
-router = APIRouter(prefix="/v1/widget", tags=["widget"])
+router = APIRouter(prefix="/v1/widget", tags=["widget"], responses=errors(400, 401, 404, 422))
 
 # Guessing e-mail + order number pairs is the attack to slow down.
 _verify_attempts = SlidingWindow(limit=5, window_s=15 * 60)

@@ -103,12 +103,13 @@ async def list_customers(
 ) -> Page[Customer]:
     stmt = select(Customer).where(Customer.store_id == store_id, Customer.id > after_id)
     if text:
-        like = f"%{text.strip().lower()}%"
+        term = text.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        like = f"%{term}%"
         stmt = stmt.where(
             or_(
-                Customer.email.like(like),
-                Customer.first_name.ilike(like),
-                Customer.last_name.ilike(like),
+                Customer.email.like(like, escape="\\"),
+                Customer.first_name.ilike(like, escape="\\"),
+                Customer.last_name.ilike(like, escape="\\"),
             )
         )
     if country:
