@@ -147,11 +147,14 @@ class ProductQuery:
     status: str | None = None
 
 
+def _escape_like(term: str) -> str:
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def _filtered(store_id: int, q: ProductQuery) -> Select[Product]:
     stmt = select(Product).where(Product.store_id == store_id)
     for term in normalize(q.text).split():
-        escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        stmt = stmt.where(Product.search_text.like(f"%{escaped}%", escape="\\"))
+        stmt = stmt.where(Product.search_text.like(f"%{_escape_like(term)}%", escape="\\"))
     if q.category:
         stmt = stmt.where(Product.product_type == q.category)
     if q.min_price is not None:
@@ -166,7 +169,7 @@ def _filtered(store_id: int, q: ProductQuery) -> Select[Product]:
                 and_(
                     ProductAttribute.product_id == Product.id,
                     ProductAttribute.name == name,
-                    ProductAttribute.value_norm.like(f"%{normalize(value)}%"),
+                    ProductAttribute.value_norm.like(f"%{_escape_like(normalize(value))}%", escape="\\"),
                 )
             )
         )
