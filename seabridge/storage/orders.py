@@ -75,20 +75,18 @@ async def upsert_orders(session: AsyncSession, store_id: int, records: list[Orde
         order.fulfilled_at = rec.fulfilled_at
         order.cancelled_at = rec.cancelled_at
         order.updated_at = now
+        # Lines keep their ids across re-imports: matched by position, updated in place.
+        by_position = {line.position: line for line in order.lines}
         lines = []
         for position, ln in enumerate(rec.lines, start=1):
             variant = variants.get(ln.sku) if ln.sku else None
-            lines.append(
-                OrderLine(
-                    store_id=store_id,
-                    position=position,
-                    name=ln.name,
-                    sku=ln.sku,
-                    quantity=ln.quantity,
-                    price=ln.price,
-                    variant_id=variant.id if variant else None,
-                )
-            )
+            line = by_position.get(position) or OrderLine(store_id=store_id, position=position)
+            line.name = ln.name
+            line.sku = ln.sku
+            line.quantity = ln.quantity
+            line.price = ln.price
+            line.variant_id = variant.id if variant else None
+            lines.append(line)
         order.lines[:] = lines
     await session.flush()
     await link_pending_shipments(session, store_id)
