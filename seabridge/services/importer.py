@@ -200,6 +200,5 @@ async def _stage(
 
 async def _apply_tracking(session: AsyncSession, store_id: int, records: list[TrackingRecord]) -> int:
     ids = await orders.ids_by_name(session, store_id, [r.order_name for r in records if r.order_name])
-    for rec in records:
-        await shipments.apply_tracking(session, store_id, rec, ids.get(rec.order_name))
+    await shipments.apply_tracking_batch(session, store_id, records, ids)
     return len(records)

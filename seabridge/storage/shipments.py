@@ -32,12 +32,40 @@ class Applied:
 
 
 async def apply_tracking(session: AsyncSession, store_id: int, rec: TrackingRecord, order_id: int | None) -> Applied:
+    known = await _by_tracking_numbers(session, store_id, [rec.tracking_number])
+    applied = _apply(session, store_id, rec, order_id, known)
+    await session.flush()
+    return applied
+
+
+async def apply_tracking_batch(
+    session: AsyncSession, store_id: int, records: list[TrackingRecord], order_ids: dict[str, int]
+) -> list[Applied]:
+    """Apply many updates with one lookup and one flush (the import path)."""
+    known = await _by_tracking_numbers(session, store_id, [r.tracking_number for r in records])
+    applied = [_apply(session, store_id, rec, order_ids.get(rec.order_name), known) for rec in records]
+    await session.flush()
+    return applied
+
+
+async def _by_tracking_numbers(session: AsyncSession, store_id: int, numbers: list[str]) -> dict[str, Shipment]:
+    found: dict[str, Shipment] = {}
+    unique = sorted(set(numbers))
+    for i in range(0, len(unique), 500):
+        rows = await session.scalars(
+            select(Shipment)
+            .where(Shipment.store_id == store_id, Shipment.tracking_number.in_(unique[i : i + 500]))
+            .options(selectinload(Shipment.checkpoints))
+        )
+        found.update({s.tracking_number: s for s in rows})
+    return found
+
+
+def _apply(
+    session: AsyncSession, store_id: int, rec: TrackingRecord, order_id: int | None, known: dict[str, Shipment]
+) -> Applied:
     now = datetime.now(UTC)
-    shipment = await session.scalar(
-        select(Shipment)
-        .where(Shipment.store_id == store_id, Shipment.tracking_number == rec.tracking_number)
-        .options(selectinload(Shipment.checkpoints))
-    )
+    shipment = known.get(rec.tracking_number)
     previous: str | None = None
     if shipment is None:
         shipment = Shipment(
@@ -49,6 +77,7 @@ async def apply_tracking(session: AsyncSession, store_id: int, rec: TrackingReco
         )
         shipment.checkpoints = []
         session.add(shipment)
+        known[rec.tracking_number] = shipment
     else:
         previous = shipment.status
     event_time = rec.event_time or (rec.checkpoints[-1].time if rec.checkpoints else now)
@@ -90,7 +119,6 @@ async def apply_tracking(session: AsyncSession, store_id: int, rec: TrackingReco
     delivered = [c.time for c in shipment.checkpoints if c.tag == "Delivered"]
     shipment.delivered_at = max(delivered) if delivered else None
     shipment.updated_at = now
-    await session.flush()
     return Applied(shipment, previous, added)
 
 
