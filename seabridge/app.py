@@ -27,6 +27,7 @@ from seabridge.api import (
 )
 from seabridge.settings import Settings
 from seabridge.state import AppState
+from seabridge.workers import WORKERS
 
 DESCRIPTION = """Seabridge REST API.
 
@@ -55,6 +56,7 @@ def create_app(
             return
         opened = await AppState.open(settings)
         app.state.seabridge = opened
+        await opened.start(WORKERS)
         try:
             yield
         finally:

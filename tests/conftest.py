@@ -23,6 +23,7 @@ from seabridge.app import create_app
 from seabridge.services import importer
 from seabridge.settings import Settings
 from seabridge.state import AppState
+from seabridge.workers import WORKERS
 
 BACKENDS = [b.strip() for b in os.environ.get("SEABRIDGE_TEST_BACKENDS", "sqlite,postgresql").split(",") if b.strip()]
 PG_SERVER = os.environ.get("SEABRIDGE_TEST_PG", "postgresql://postgres@127.0.0.1:5432")
@@ -91,6 +92,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 @pytest.fixture
 async def state(settings: Settings) -> AsyncIterator[AppState]:
     opened = await AppState.open(settings)
+    await opened.start(WORKERS)
     try:
         yield opened
     finally:

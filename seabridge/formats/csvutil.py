@@ -11,6 +11,7 @@ import csv
 import functools
 import io
 import re
+import unicodedata
 import zoneinfo
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -22,6 +23,26 @@ from seabridge.formats.countries import is_alpha2
 from seabridge.formats.records import FormatError, RowError
 
 MAX_ERRORS = 1000
+# Python's csv module refuses longer cells; `open_csv` reports them by this limit.
+MAX_CELL = csv.field_size_limit()
+# Largest amount whose integer cents fit the database's 64-bit integers, with room to spare.
+MAX_AMOUNT_DIGITS = 16
+# Whole numbers are stored in 32-bit integer columns.
+MAX_INT = 2_147_483_647
+
+# Lengths of the bounded identifier columns that values from files end up in.
+MAX_HANDLE = 255
+MAX_SKU = 255
+MAX_EMAIL = 254
+MAX_ORDER_NAME = 64
+MAX_TRACKING_NUMBER = 100
+MAX_CARRIER = 100
+MAX_TAG = 32
+MAX_SUBTAG = 64
+MAX_BARCODE = 64
+MAX_PHONE = 40
+MAX_OPTION = 255
+MAX_ATTRIBUTE_KEY = 100
 
 BAD_UTF8 = "invalid UTF-8 bytes; save the file as UTF-8"
 FORMULA = "looks like a spreadsheet formula (CSV injection)"
@@ -131,7 +152,7 @@ class CsvTable:
             except StopIteration:
                 return
             except csv.Error as exc:
-                self._errors.add(number, None, f"broken CSV row ({exc}); check the quoting")
+                self._errors.add(number, None, csv_problem(exc))
                 continue
             if not any(cell.strip() for cell in cells):
                 continue
@@ -159,6 +180,13 @@ class CsvTable:
         return CsvRow(number, values, unreadable)
 
 
+def csv_problem(exc: csv.Error) -> str:
+    """A row the csv module refused, in the seller's terms."""
+    if "field larger than field limit" in str(exc):
+        return f"a cell is longer than {MAX_CELL} characters"
+    return f"broken CSV row ({exc}); check the quoting"
+
+
 def open_csv(data: bytes, errors: ErrorCollector, required: Sequence[str]) -> CsvTable | None:
     """Decode `data` and check its header; None if the file cannot be read at all."""
     text = decode_text(data, errors)
@@ -168,7 +196,8 @@ def open_csv(data: bytes, errors: ErrorCollector, required: Sequence[str]) -> Cs
     try:
         raw_header = next(records, None)
     except csv.Error as exc:
-        errors.add(1, None, f"broken CSV header ({exc})")
+        reason = csv_problem(exc) if "field limit" in str(exc) else f"broken CSV header ({exc})"
+        errors.add(1, None, reason)
         return None
     if raw_header is None or not any(cell.strip() for cell in raw_header):
         errors.add(0, None, "file is empty; expected a CSV header row")
@@ -219,8 +248,11 @@ class RowFields:
     def present(self, column: str) -> bool:
         return self.raw(column) != ""
 
-    def text(self, column: str, *, required: bool = False) -> str:
-        """A free-text cell, refused if a spreadsheet would run it as a formula."""
+    def text(self, column: str, *, required: bool = False, max_length: int | None = None) -> str:
+        """A free-text cell, refused if a spreadsheet would run it as a formula.
+
+        `max_length` bounds cells that are stored in a bounded identifier column.
+        """
         value = self.raw(column)
         if not value:
             if required and column not in self._row.unreadable:
@@ -228,6 +260,9 @@ class RowFields:
             return ""
         if looks_like_formula(self._row.cells[column]):
             self.error(column, FORMULA)
+            return ""
+        if max_length is not None and len(value) > max_length:
+            self.error(column, too_long(value, max_length))
             return ""
         return value
 
@@ -270,6 +305,32 @@ def show(value: str) -> str:
     return repr(value if len(value) <= 40 else value[:37] + "...")
 
 
+def too_long(value: str, max_length: int) -> str:
+    return f"is {len(value)} characters long; at most {max_length} are allowed"
+
+
+def check_length(value: str, max_length: int) -> str:
+    """`value`, or ValueError when it is longer than its column."""
+    if len(value) > max_length:
+        raise ValueError(too_long(value, max_length))
+    return value
+
+
+def fold(text: str) -> str:
+    """Lower case, accents folded, whitespace collapsed: how search and option values compare."""
+    folded = unicodedata.normalize("NFKD", text.casefold())
+    stripped = "".join(c for c in folded if not unicodedata.combining(c))
+    return " ".join(stripped.split())
+
+
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def unstorable(value: str) -> bool:
+    """NUL characters and lone surrogates (from JSON escapes) cannot be stored as text."""
+    return _UNSTORABLE.search(value) is not None
+
+
 def looks_like_formula(value: str) -> bool:
     if value.lstrip(" \n")[:1] in ("\t", "\r"):
         return True
@@ -294,8 +355,17 @@ def parse_decimal(value: str, *, non_negative: bool = False) -> Decimal:
 
 
 def parse_amount(value: str) -> Decimal:
-    """A money amount: a plain, non-negative decimal."""
-    return parse_decimal(value, non_negative=True)
+    """A money amount: a plain, non-negative decimal with at most two decimals (stored as cents)."""
+    return check_amount(parse_decimal(value, non_negative=True), value)
+
+
+def check_amount(number: Decimal, shown: str) -> Decimal:
+    """ValueError unless `number` is whole cents and fits the database."""
+    if number != number.quantize(Decimal("0.01")):
+        raise ValueError(f"{show(shown)} has more than two decimal places")
+    if abs(number) >= Decimal(10) ** MAX_AMOUNT_DIGITS:
+        raise ValueError(f"{show(shown)} is too large (at most {MAX_AMOUNT_DIGITS} digits before the point)")
+    return number
 
 
 def parse_int(value: str, *, non_negative: bool = False) -> int:
@@ -306,6 +376,8 @@ def parse_int(value: str, *, non_negative: bool = False) -> int:
     number = int(match.group(1))
     if non_negative and number < 0:
         raise ValueError(f"{show(value)} must not be negative")
+    if abs(number) > MAX_INT:
+        raise ValueError(f"{show(value)} is too large (at most {MAX_INT})")
     return number
 
 
@@ -338,9 +410,11 @@ def parse_datetime(value: str) -> datetime:
         offset = f"{offset[:3]}:{offset[3:]}"
     try:
         moment = datetime.fromisoformat(f"{day}T{clock or '00:00'}{offset}")
-    except ValueError as exc:
+        # Stored in UTC: a time at the very edge of the calendar must still be one in UTC.
+        moment = moment.astimezone(UTC) if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    except (ValueError, OverflowError) as exc:
         raise ValueError(f"{show(value)} is not a valid date and time ({exc})") from None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return moment
 
 
 def parse_date(value: str) -> date:
@@ -370,8 +444,10 @@ def parse_currency(value: str) -> str:
 
 def parse_email(value: str) -> str:
     """A lower-cased address; the value stays out of the message (personal data)."""
+    if looks_like_formula(value):
+        raise ValueError(FORMULA)
     address = value.strip().lower()
-    if len(address) > 254 or _EMAIL.fullmatch(address) is None:
+    if len(address) > MAX_EMAIL or _EMAIL.fullmatch(address) is None:
         raise ValueError("not a valid email address")
     return address
 
@@ -382,6 +458,8 @@ def parse_phone(value: str) -> str:
     digits = sum(char.isdigit() for char in phone)
     if _PHONE.fullmatch(phone) is None or digits < 4:
         raise ValueError("not a phone number (like +1 555 010 9999)")
+    if len(phone) > MAX_PHONE:
+        raise ValueError(f"a phone number may have at most {MAX_PHONE} characters")
     return phone
 
 

@@ -1,0 +1,276 @@
+"""The wire format: JSON text frames `{"type": ..., ...}`, parsed and encoded.
+
+Client frames are validated strictly (no type coercion, no unknown fields);
+server frames are built by the core and encoded as compact JSON.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from seabridge.messaging.errors import ErrorCode, ProtocolError
+
+MAX_FRAME_BYTES = 64 * 1024
+MAX_TEXT_CHARS = 4000
+MAX_ATTACHMENTS = 10
+MAX_SEQ = 2**63 - 1
+
+Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+Seq = Annotated[int, Field(ge=0, le=MAX_SEQ)]
+
+
+class _Frame(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+# ---- client -> server ----------------------------------------------------
+
+
+class AuthFrame(_Frame):
+    type: Literal["auth"] = "auth"
+    token: Annotated[str, Field(min_length=1, max_length=512)]
+
+
+class SubscribeFrame(_Frame):
+    type: Literal["subscribe"] = "subscribe"
+    conversation_id: Id
+    after_seq: Seq | None = None
+
+
+class UnsubscribeFrame(_Frame):
+    type: Literal["unsubscribe"] = "unsubscribe"
+    conversation_id: Id
+
+
+class SendFrame(_Frame):
+    type: Literal["send"] = "send"
+    conversation_id: Id
+    client_msg_id: Id
+    text: Annotated[str, Field(max_length=MAX_TEXT_CHARS)] = ""
+    attachments: Annotated[list[Id], Field(max_length=MAX_ATTACHMENTS)] = []
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> SendFrame:
+        if not self.text.strip() and not self.attachments:
+            raise ValueError("a message needs text or attachments")
+        return self
+
+
+class TypingFrame(_Frame):
+    type: Literal["typing"] = "typing"
+    conversation_id: Id
+    active: bool
+
+
+class ReadFrame(_Frame):
+    type: Literal["read"] = "read"
+    conversation_id: Id
+    seq: Seq
+
+
+class PingFrame(_Frame):
+    """Sent by either side; the peer answers with `pong` echoing the nonce."""
+
+    type: Literal["ping"] = "ping"
+    nonce: Annotated[str, Field(max_length=64)] | None = None
+
+
+class PongFrame(_Frame):
+    type: Literal["pong"] = "pong"
+    nonce: Annotated[str, Field(max_length=64)] | None = None
+
+
+ClientFrame = (
+    AuthFrame | SubscribeFrame | UnsubscribeFrame | SendFrame | TypingFrame | ReadFrame | PingFrame | PongFrame
+)
+
+CLIENT_FRAME_TYPES: dict[str, type[ClientFrame]] = {
+    "auth": AuthFrame,
+    "subscribe": SubscribeFrame,
+    "unsubscribe": UnsubscribeFrame,
+    "send": SendFrame,
+    "typing": TypingFrame,
+    "read": ReadFrame,
+    "ping": PingFrame,
+    "pong": PongFrame,
+}
+
+
+# ---- server -> client ----------------------------------------------------
+
+
+class Participant(_Frame):
+    kind: Literal["buyer", "agent"]
+    id: str
+
+
+class Limits(_Frame):
+    max_frame_bytes: int
+    max_text_chars: int
+    sends_per_s: float
+    send_burst: int
+    typing_per_s: float
+
+
+class ReadyFrame(_Frame):
+    type: Literal["ready"] = "ready"
+    session_id: str
+    principal: Participant
+    heartbeat_s: float
+    limits: Limits
+
+
+class SubscribedFrame(_Frame):
+    type: Literal["subscribed"] = "subscribed"
+    conversation_id: str
+    last_seq: int
+
+
+class UnsubscribedFrame(_Frame):
+    type: Literal["unsubscribed"] = "unsubscribed"
+    conversation_id: str
+
+
+class AckFrame(_Frame):
+    type: Literal["ack"] = "ack"
+    client_msg_id: str
+    conversation_id: str
+    seq: int
+    message_id: str
+    duplicate: bool = False
+
+
+class Message(_Frame):
+    """A stored message as delivered; `sender` is absent for system messages."""
+
+    id: str
+    kind: Literal["text", "system"] = "text"
+    sender: Participant | None = None
+    text: str = ""
+    attachments: list[str] = []
+    created_at: str
+    client_msg_id: str | None = None
+    translations: dict[str, str] = {}
+
+
+class MessageFrame(_Frame):
+    type: Literal["message"] = "message"
+    conversation_id: str
+    seq: int
+    message: Message
+
+
+class MessageUpdatedFrame(_Frame):
+    """A message changed after delivery (e.g. a translation arrived); same seq."""
+
+    type: Literal["message_updated"] = "message_updated"
+    conversation_id: str
+    seq: int
+    message: Message
+
+
+class TypingEventFrame(_Frame):
+    type: Literal["typing"] = "typing"
+    conversation_id: str
+    participant: Participant
+    active: bool
+
+
+class PresenceFrame(_Frame):
+    type: Literal["presence"] = "presence"
+    participant: Participant
+    status: Literal["online", "offline"]
+    conversation_id: str | None = None
+
+
+class ReadEventFrame(_Frame):
+    type: Literal["read"] = "read"
+    conversation_id: str
+    participant: Participant
+    seq: int
+
+
+class ResyncRequiredFrame(_Frame):
+    type: Literal["resync_required"] = "resync_required"
+    conversation_id: str
+    from_seq: int
+    reason: str = "gap_too_old"
+
+
+class ErrorFrame(_Frame):
+    type: Literal["error"] = "error"
+    code: ErrorCode
+    message: str
+    ref: str | None = None
+    retry_after_ms: int | None = None
+
+
+ServerFrame = (
+    ReadyFrame
+    | SubscribedFrame
+    | UnsubscribedFrame
+    | AckFrame
+    | MessageFrame
+    | MessageUpdatedFrame
+    | TypingEventFrame
+    | PresenceFrame
+    | ReadEventFrame
+    | ResyncRequiredFrame
+    | PingFrame
+    | PongFrame
+    | ErrorFrame
+)
+
+
+# ---- parsing and encoding ------------------------------------------------
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def parse_client_frame(data: str | bytes, max_bytes: int = MAX_FRAME_BYTES) -> ClientFrame:
+    """Parse one WebSocket message from a client, or raise `ProtocolError`."""
+    # Every char is at least one UTF-8 byte, so the cheap length check comes first.
+    if len(data) > max_bytes or (isinstance(data, str) and len(data.encode("utf-8", "surrogatepass")) > max_bytes):
+        raise ProtocolError(ErrorCode.FRAME_TOO_LARGE, f"frames are limited to {max_bytes} bytes", close=True)
+    if not isinstance(data, str):
+        raise ProtocolError(ErrorCode.BINARY_NOT_SUPPORTED, "send JSON in text frames")
+    try:
+        obj = json.loads(data, parse_constant=_reject_constant)
+    except (ValueError, RecursionError):
+        raise ProtocolError(ErrorCode.MALFORMED_JSON, "frame is not valid JSON") from None
+    if not isinstance(obj, dict):
+        raise ProtocolError(ErrorCode.NOT_AN_OBJECT, "a frame is a JSON object")
+    frame_type = obj.get("type")
+    if not isinstance(frame_type, str):
+        raise ProtocolError(ErrorCode.INVALID_FRAME, "type: a string field is required")
+    model = CLIENT_FRAME_TYPES.get(frame_type)
+    if model is None:
+        raise ProtocolError(ErrorCode.UNKNOWN_TYPE, f"unknown frame type (known: {', '.join(CLIENT_FRAME_TYPES)})")
+    try:
+        return model.model_validate(obj, strict=True)
+    except ValidationError as exc:
+        raise ProtocolError(ErrorCode.INVALID_FRAME, _describe(exc), ref=_ref(obj)) from None
+
+
+def _describe(exc: ValidationError) -> str:
+    # Field paths and constraints only: the rejected values may be personal data.
+    parts = []
+    for err in exc.errors(include_url=False, include_input=False)[:3]:
+        loc = ".".join(str(p) for p in err["loc"]) or "frame"
+        parts.append(f"{loc}: {err['msg']}")
+    return "; ".join(parts)
+
+
+def _ref(obj: dict[str, Any]) -> str | None:
+    ref = obj.get("client_msg_id")
+    return ref if isinstance(ref, str) and 0 < len(ref) <= 64 and ref.isascii() and ref.isprintable() else None
+
+
+def encode(frame: ClientFrame | ServerFrame) -> str:
+    """Compact JSON text for one frame; absent optional fields are omitted."""
+    return frame.model_dump_json(exclude_none=True)

@@ -1,0 +1,351 @@
+"""Conversations and messages: who may do what, and the one path every message takes.
+
+Send path: moderate -> (one transaction) de-duplicate by client message id,
+take the next seq, store the message and its outbox event -> commit -> publish
+on the bus. The ack is only produced after the commit, so an acknowledged
+message survives a crash; a repeat of the same client message id returns the
+first message and stores nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from seabridge.bus.base import Bus, BusEvent
+from seabridge.db.conversations import Conversation, Message
+from seabridge.moderation import Action, ModerationConfig, Moderator
+from seabridge.storage import conversations as store
+
+log = logging.getLogger(__name__)
+
+STATUSES = ("bot", "waiting", "assigned", "closed")
+# Which status changes are allowed; anything else is refused.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    "bot": frozenset({"waiting", "assigned", "closed"}),
+    "waiting": frozenset({"assigned", "closed", "bot"}),
+    "assigned": frozenset({"assigned", "waiting", "closed"}),
+    "closed": frozenset({"bot", "waiting"}),  # a buyer writing again reopens
+}
+OUTBOX_EVENT_FOR_STATUS = {
+    "waiting": "conversation.waiting",
+    "assigned": "conversation.assigned",
+    "closed": "conversation.closed",
+}
+
+
+class NotFound(Exception):
+    """No such conversation for this caller (also: another store's, another buyer's)."""
+
+
+class Forbidden(Exception):
+    """The caller may see the conversation but not do this."""
+
+
+class Rejected(Exception):
+    """Moderation refused the message; `reasons` are codes, never the content."""
+
+    def __init__(self, reasons: tuple[str, ...]) -> None:
+        super().__init__("message rejected: " + ", ".join(reasons))
+        self.reasons = reasons
+
+
+class IllegalStatusChange(Exception):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who acts: a buyer (visitor, maybe a verified customer), an agent, the bot, or the system."""
+
+    store_id: int
+    kind: str  # buyer, agent, bot, system
+    ref: str  # visitor id, agent id, "bot", "system"
+    customer_id: int | None = None
+    role: str = ""
+    language: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SendResult:
+    message: Message
+    duplicate: bool
+
+
+@dataclass(slots=True)
+class MessagingService:
+    sessions: async_sessionmaker[AsyncSession]
+    bus: Bus
+    moderator: Moderator = field(default_factory=lambda: Moderator(ModerationConfig()))
+
+    # --- access -----------------------------------------------------------
+
+    async def conversation_for(self, actor: Actor, conversation_id: int, session: AsyncSession) -> Conversation:
+        conv = await store.get_conversation(session, actor.store_id, conversation_id)
+        if conv is None or not _may_see(actor, conv):
+            raise NotFound(f"conversation {conversation_id} not found")
+        return conv
+
+    async def open_for_buyer(self, actor: Actor) -> Conversation:
+        """The buyer's open conversation, or a new one."""
+        if actor.kind != "buyer":
+            raise Forbidden("only a buyer opens a conversation this way")
+        async with self.sessions() as session, session.begin():
+            conv = await store.latest_open_for_visitor(session, actor.store_id, actor.ref)
+            if conv is None:
+                conv = await store.create_conversation(
+                    session,
+                    actor.store_id,
+                    visitor_id=actor.ref,
+                    customer_id=actor.customer_id,
+                    language=actor.language,
+                )
+            elif actor.customer_id is not None and conv.customer_id is None:
+                conv.customer_id = actor.customer_id
+            return conv
+
+    # --- messages ---------------------------------------------------------
+
+    async def send(
+        self,
+        actor: Actor,
+        conversation_id: int,
+        client_msg_id: str,
+        text: str,
+        *,
+        attachments: list[dict[str, Any]] | None = None,
+        language: str = "",
+        kind: str = "text",
+    ) -> SendResult:
+        verdict = self.moderator.moderate(text, language or actor.language or "*")
+        if verdict.action is Action.REJECT:
+            raise Rejected(verdict.reasons)
+        status = "held" if verdict.action is Action.HOLD else "delivered"
+        if kind == "note" and actor.kind != "agent":
+            raise Forbidden("only agents write internal notes")
+        try:
+            result = await self._store_message(
+                actor,
+                conversation_id,
+                client_msg_id,
+                verdict.text,
+                status,
+                list(verdict.reasons),
+                attachments or [],
+                language,
+                kind,
+            )
+        except IntegrityError:
+            # Two sends with one client id raced; the other one won. Answer with its message.
+            async with self.sessions() as session:
+                first = await store.find_by_client_id(session, conversation_id, actor.kind, actor.ref, client_msg_id)
+            if first is None:
+                raise
+            return SendResult(first, True)
+        if not result.duplicate and result.message.status == "delivered":
+            await self.bus.publish(
+                BusEvent(
+                    actor.store_id, conversation_id, "message", message_payload(result.message), result.message.seq
+                )
+            )
+        return result
+
+    async def _store_message(
+        self,
+        actor: Actor,
+        conversation_id: int,
+        client_msg_id: str,
+        text: str,
+        status: str,
+        reasons: list[str],
+        attachments: list[dict[str, Any]],
+        language: str,
+        kind: str,
+    ) -> SendResult:
+        async with self.sessions() as session, session.begin():
+            conv = await self.conversation_for(actor, conversation_id, session)
+            first = await store.find_by_client_id(session, conv.id, actor.kind, actor.ref, client_msg_id)
+            if first is not None:
+                return SendResult(first, True)
+            if conv.status == "closed" and actor.kind == "buyer":
+                conv.status = "bot"
+                conv.closed_at = None
+            seq = await store.allocate_seq(session, conv.id)
+            message = await store.insert_message(
+                session,
+                conv,
+                seq=seq,
+                sender_kind=actor.kind,
+                sender_ref=actor.ref,
+                client_msg_id=client_msg_id,
+                kind=kind,
+                text=text,
+                language=language,
+                status=status,
+                moderation=reasons,
+                attachments=attachments,
+            )
+            if kind != "note":
+                await store.add_outbox(
+                    session,
+                    actor.store_id,
+                    "message.created",
+                    {"conversation_id": conv.id, "message": message_payload(message)},
+                )
+            return SendResult(message, False)
+
+    async def post_system(
+        self, store_id: int, conversation_id: int, key: str, text: str, data: dict[str, Any] | None = None
+    ) -> SendResult:
+        """A system message (e.g. an order-status update). `key` makes it idempotent."""
+        system = Actor(store_id, "system", "system")
+        async with self.sessions() as session, session.begin():
+            conv = await store.get_conversation(session, store_id, conversation_id)
+            if conv is None:
+                raise NotFound(f"conversation {conversation_id} not found")
+            first = await store.find_by_client_id(session, conv.id, "system", "system", key)
+            if first is not None:
+                return SendResult(first, True)
+            seq = await store.allocate_seq(session, conv.id)
+            message = await store.insert_message(
+                session,
+                conv,
+                seq=seq,
+                sender_kind="system",
+                sender_ref="system",
+                client_msg_id=key,
+                kind="system",
+                text=text,
+                language="",
+                data=data,
+            )
+            await store.add_outbox(
+                session, store_id, "message.created", {"conversation_id": conv.id, "message": message_payload(message)}
+            )
+        await self.bus.publish(BusEvent(system.store_id, conversation_id, "message", message_payload(message), seq))
+        return SendResult(message, False)
+
+    async def history_after(self, actor: Actor, conversation_id: int, after_seq: int, limit: int) -> list[Message]:
+        async with self.sessions() as session:
+            conv = await self.conversation_for(actor, conversation_id, session)
+            rows = await store.messages_after(session, actor.store_id, conv.id, after_seq, limit)
+        return [m for m in rows if _visible(actor, m)]
+
+    async def history_before(
+        self, actor: Actor, conversation_id: int, before_seq: int | None, limit: int
+    ) -> list[Message]:
+        async with self.sessions() as session:
+            conv = await self.conversation_for(actor, conversation_id, session)
+            rows = await store.messages_before(session, actor.store_id, conv.id, before_seq, limit)
+        return [m for m in rows if _visible(actor, m)]
+
+    async def mark_read(self, actor: Actor, conversation_id: int, seq: int) -> int:
+        async with self.sessions() as session, session.begin():
+            conv = await self.conversation_for(actor, conversation_id, session)
+            seq = min(seq, conv.last_seq)
+            await store.ensure_participant(session, conv, actor.kind, actor.ref, actor.language)
+            marker = await store.mark_read(session, conv.id, actor.kind, actor.ref, seq)
+        await self.bus.publish(
+            BusEvent(
+                actor.store_id,
+                conversation_id,
+                "read",
+                {"participant": {"kind": actor.kind, "id": actor.ref}, "seq": marker},
+            )
+        )
+        return marker
+
+    async def typing(self, actor: Actor, conversation_id: int, active: bool) -> None:
+        async with self.sessions() as session:
+            await self.conversation_for(actor, conversation_id, session)
+        await self.bus.publish(
+            BusEvent(
+                actor.store_id,
+                conversation_id,
+                "typing",
+                {"participant": {"kind": actor.kind, "id": actor.ref}, "active": active},
+            )
+        )
+
+    # --- status -----------------------------------------------------------
+
+    async def change_status(
+        self, actor: Actor, conversation_id: int, status: str, agent_id: int | None = None
+    ) -> Conversation:
+        """bot -> waiting (handoff), -> assigned (to `agent_id`), -> closed; transfer = assigned -> assigned."""
+        if status not in STATUSES:
+            raise IllegalStatusChange(f"unknown status {status!r}")
+        if actor.kind == "buyer" and status not in ("waiting", "closed"):
+            raise Forbidden("a buyer may ask for a person or close, nothing else")
+        if status == "assigned" and agent_id is None:
+            raise IllegalStatusChange("assigning needs an agent")
+        async with self.sessions() as session, session.begin():
+            conv = await self.conversation_for(actor, conversation_id, session)
+            if status not in TRANSITIONS[conv.status]:
+                raise IllegalStatusChange(f"a {conv.status} conversation cannot become {status}")
+            now = datetime.now(UTC)
+            conv.status = status
+            conv.updated_at = now
+            if status == "waiting":
+                conv.waiting_since = now
+                conv.assigned_agent_id = None
+            elif status == "assigned":
+                conv.assigned_agent_id = agent_id
+                conv.waiting_since = None
+                await store.ensure_participant(session, conv, "agent", str(agent_id), "")
+            elif status == "closed":
+                conv.closed_at = now
+            event = OUTBOX_EVENT_FOR_STATUS.get(status)
+            if event:
+                await store.add_outbox(session, conv.store_id, event, conversation_payload(conv))
+        await self.bus.publish(BusEvent(actor.store_id, conversation_id, "conversation", conversation_payload(conv)))
+        return conv
+
+
+def _may_see(actor: Actor, conv: Conversation) -> bool:
+    if conv.store_id != actor.store_id:
+        return False
+    if actor.kind == "buyer":
+        return conv.visitor_id == actor.ref or (actor.customer_id is not None and conv.customer_id == actor.customer_id)
+    return actor.kind in ("agent", "bot", "system")
+
+
+def _visible(actor: Actor, message: Message) -> bool:
+    """Buyers never see internal notes or messages held for review (except their own)."""
+    if actor.kind != "buyer":
+        return True
+    if message.kind == "note":
+        return False
+    return message.status == "delivered" or (message.sender_kind == "buyer" and message.sender_ref == actor.ref)
+
+
+def message_payload(message: Message) -> dict[str, Any]:
+    return {
+        "id": message.id,
+        "seq": message.seq,
+        "kind": message.kind,
+        "sender": None if message.sender_kind == "system" else {"kind": message.sender_kind, "id": message.sender_ref},
+        "text": message.text,
+        "language": message.language,
+        "status": message.status,
+        "attachments": message.attachments,
+        "data": message.data,
+        "client_msg_id": message.client_msg_id,
+        "created_at": message.created_at.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+    }
+
+
+def conversation_payload(conv: Conversation) -> dict[str, Any]:
+    return {
+        "id": conv.id,
+        "status": conv.status,
+        "assigned_agent_id": conv.assigned_agent_id,
+        "customer_id": conv.customer_id,
+        "last_seq": conv.last_seq,
+        "updated_at": conv.updated_at.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+    }
