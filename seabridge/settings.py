@@ -62,6 +62,12 @@ class Settings(BaseSettings):
     agent_session_hours: int = 12
     buyer_token_hours: int = 24 * 30
     redis_url: str = ""
+    translation_provider: Literal["none", "libretranslate", "openai"] = Field(
+        default="none", description="Who translates messages between participants' languages."
+    )
+    translation_url: str = Field(default="", description="LibreTranslate server or OpenAI-compatible base URL.")
+    translation_api_key: SecretStr = Field(default=SecretStr(""), description="API key for the translation provider.")
+    translation_model: str = Field(default="gpt-4o-mini", description="Model name for an OpenAI-compatible provider.")
 
     @classmethod
     def settings_customise_sources(

@@ -18,6 +18,7 @@ from seabridge.db import migrate
 from seabridge.db.engine import create_engine, session_factory
 from seabridge.services.messaging import MessagingService
 from seabridge.settings import Settings
+from seabridge.translation import translator_from_settings
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +45,13 @@ class AppState:
         key = security.load_server_key(settings.data_dir, secret)
         sessions = session_factory(engine)
         bus = bus_from_settings(settings)
-        return cls(settings, engine, sessions, key, bus, MessagingService(sessions, bus))
+        translator = translator_from_settings(
+            settings.translation_provider,
+            settings.translation_url,
+            settings.translation_api_key.get_secret_value(),
+            settings.translation_model,
+        )
+        return cls(settings, engine, sessions, key, bus, MessagingService(sessions, bus, translator=translator))
 
     async def start(self, workers: tuple[Worker, ...] = ()) -> None:
         """Start the bus and the background workers (each gets this state and a stop event)."""
@@ -73,6 +80,7 @@ class AppState:
         for task in list(self._tasks):
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        await self.messaging.aclose()
         await self.bus.close()
         await self.engine.dispose()
 

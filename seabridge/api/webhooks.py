@@ -56,6 +56,7 @@ async def receive_tracking(public_key: str, request: Request, state: State, sess
             bytes(body),
             request.headers.get("aftership-hmac-sha256"),
             tolerance_s=state.settings.webhook_tolerance_s,
+            messaging=state.messaging,
         )
     except tracking.WebhookRejected as exc:
         metrics.WEBHOOKS_IN.labels("tracking", exc.code).inc()

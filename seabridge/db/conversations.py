@@ -58,8 +58,10 @@ class Participant(Base):
 class Message(Base):
     __tablename__ = "messages"
     __table_args__ = (
-        UniqueConstraint("conversation_id", "seq"),
-        UniqueConstraint("conversation_id", "sender_kind", "sender_ref", "client_msg_id"),
+        UniqueConstraint("conversation_id", "seq", name="uq_messages_conversation_seq"),
+        UniqueConstraint(
+            "conversation_id", "sender_kind", "sender_ref", "client_msg_id", name="uq_messages_client_msg_id"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -9,6 +9,7 @@ first message and stores nothing.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -17,10 +18,13 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from seabridge import language as lang
 from seabridge.bus.base import Bus, BusEvent
 from seabridge.db.conversations import Conversation, Message
 from seabridge.moderation import Action, ModerationConfig, Moderator
 from seabridge.storage import conversations as store
+from seabridge.storage import stores
+from seabridge.translation import NoTranslator, TranslationError, Translator
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +86,14 @@ class MessagingService:
     sessions: async_sessionmaker[AsyncSession]
     bus: Bus
     moderator: Moderator = field(default_factory=lambda: Moderator(ModerationConfig()))
+    translator: Translator = field(default_factory=NoTranslator)
+    _tasks: set[asyncio.Task[None]] = field(default_factory=set)
+
+    async def aclose(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.translator.aclose()
 
     # --- access -----------------------------------------------------------
 
@@ -122,6 +134,8 @@ class MessagingService:
         language: str = "",
         kind: str = "text",
     ) -> SendResult:
+        if not language and kind in ("text", "note"):
+            language = lang.detect(text, hint=actor.language).language
         verdict = self.moderator.moderate(text, language or actor.language or "*")
         if verdict.action is Action.REJECT:
             raise Rejected(verdict.reasons)
@@ -153,7 +167,39 @@ class MessagingService:
                     actor.store_id, conversation_id, "message", message_payload(result.message), result.message.seq
                 )
             )
+            if kind == "text" and result.message.text and not isinstance(self.translator, NoTranslator):
+                # Delivery never waits for translation: it follows as a message_updated event.
+                task = asyncio.create_task(self._translate(result.message))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
         return result
+
+    async def _translate(self, message: Message) -> None:
+        async with self.sessions() as session:
+            conv = await store.get_conversation(session, message.store_id, message.conversation_id)
+            shop = await stores.get_by_id(session, message.store_id)
+            if conv is None or shop is None:
+                return
+            targets = {p.language for p in await store.participants(session, conv.id) if p.language}
+        targets.add(shop.default_language)
+        targets.discard(message.language)
+        translations: dict[str, str] = {}
+        for target in sorted(t for t in targets if t):
+            try:
+                result = await self.translator.translate(message.text, source=message.language or None, target=target)
+            except TranslationError as exc:
+                log.info("translation failed", extra={"reason": exc.reason, "target": target, "message_id": message.id})
+                continue
+            translations[target] = result.text
+            async with self.sessions() as session, session.begin():
+                await store.save_translation(session, message, target, result.text, result.provider)
+        if translations:
+            async with self.sessions() as session:
+                stored = (await store.translations_for(session, [message.id])).get(message.id, {})
+            payload = message_payload(message, {**stored, **translations})
+            await self.bus.publish(
+                BusEvent(message.store_id, message.conversation_id, "message_updated", payload, message.seq)
+            )
 
     async def _store_message(
         self,
@@ -324,7 +370,7 @@ def _visible(actor: Actor, message: Message) -> bool:
     return message.status == "delivered" or (message.sender_kind == "buyer" and message.sender_ref == actor.ref)
 
 
-def message_payload(message: Message) -> dict[str, Any]:
+def message_payload(message: Message, translations: dict[str, str] | None = None) -> dict[str, Any]:
     return {
         "id": message.id,
         "seq": message.seq,
@@ -336,6 +382,7 @@ def message_payload(message: Message) -> dict[str, Any]:
         "attachments": message.attachments,
         "data": message.data,
         "client_msg_id": message.client_msg_id,
+        "translations": translations or {},
         "created_at": message.created_at.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
     }
 

@@ -249,3 +249,40 @@ async def count_messages(session: AsyncSession, store_id: int, conversation_id: 
         .where(Message.store_id == store_id, Message.conversation_id == conversation_id)
     )
     return int(value or 0)
+
+
+async def save_translation(session: AsyncSession, message: Message, language: str, text: str, provider: str) -> None:
+    """Store or replace the translation of a message into one language."""
+    found = await session.scalar(
+        select(MessageTranslation).where(
+            MessageTranslation.message_id == message.id, MessageTranslation.language == language
+        )
+    )
+    if found is None:
+        session.add(
+            MessageTranslation(
+                store_id=message.store_id,
+                message_id=message.id,
+                language=language,
+                text=text,
+                provider=provider,
+                created_at=_now(),
+            )
+        )
+    else:
+        found.text = text
+        found.provider = provider
+    await session.flush()
+
+
+async def open_for_customer(session: AsyncSession, store_id: int, customer_id: int) -> list[Conversation]:
+    rows = await session.scalars(
+        select(Conversation)
+        .where(
+            Conversation.store_id == store_id,
+            Conversation.customer_id == customer_id,
+            Conversation.status.in_(OPEN_STATUSES),
+        )
+        .order_by(Conversation.id)
+    )
+    return list(rows)

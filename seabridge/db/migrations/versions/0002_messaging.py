@@ -177,9 +177,9 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_messages")),
         sa.UniqueConstraint(
-            "conversation_id", "sender_kind", "sender_ref", "client_msg_id", name=op.f("uq_messages_conversation_id")
+            "conversation_id", "sender_kind", "sender_ref", "client_msg_id", name="uq_messages_client_msg_id"
         ),
-        sa.UniqueConstraint("conversation_id", "seq", name=op.f("uq_messages_conversation_id")),
+        sa.UniqueConstraint("conversation_id", "seq", name="uq_messages_conversation_seq"),
     )
     with op.batch_alter_table("messages", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_messages_store_id"), ["store_id"], unique=False)
