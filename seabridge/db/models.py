@@ -49,7 +49,7 @@ class Store(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(64), unique=True)
-    name: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(Text)
     public_key: Mapped[str] = mapped_column(String(64), unique=True)
     default_language: Mapped[str] = mapped_column(String(16))
     languages: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -69,7 +69,7 @@ class ApiKey(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     store_id: Mapped[int] = mapped_column(store_fk(), index=True)
-    name: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(Text)
     prefix: Mapped[str] = mapped_column(String(16))
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime]
@@ -84,7 +84,7 @@ class Agent(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     store_id: Mapped[int] = mapped_column(store_fk(), index=True)
     email: Mapped[str] = mapped_column(String(254))
-    name: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(Text)
     role: Mapped[str] = mapped_column(String(16))  # owner, admin, agent
     language: Mapped[str] = mapped_column(String(16), default="en")
     password_hash: Mapped[str] = mapped_column(String(200))
@@ -109,11 +109,11 @@ class Product(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     store_id: Mapped[int] = mapped_column(store_fk(), index=True)
     handle: Mapped[str] = mapped_column(String(255))
-    title: Mapped[str] = mapped_column(String(255))
+    title: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text, default="")
-    vendor: Mapped[str] = mapped_column(String(255), default="")
-    product_type: Mapped[str] = mapped_column(String(255), default="", index=True)
-    category: Mapped[str] = mapped_column(String(255), default="")
+    vendor: Mapped[str] = mapped_column(Text, default="")
+    product_type: Mapped[str] = mapped_column(Text, default="", index=True)
+    category: Mapped[str] = mapped_column(Text, default="")
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     status: Mapped[str] = mapped_column(String(16), default="active")
     images: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -162,8 +162,8 @@ class Variant(Base):
     position: Mapped[int] = mapped_column(Integer)
     sku: Mapped[str | None] = mapped_column(String(255))
     options: Mapped[list[list[str]]] = mapped_column(JSON, default=list)
-    options_key: Mapped[str] = mapped_column(String(500))
-    title: Mapped[str] = mapped_column(String(255))
+    options_key: Mapped[str] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(Text)
     price: Mapped[Decimal]
     compare_at_price: Mapped[Decimal | None]
     inventory_qty: Mapped[int | None]
@@ -181,11 +181,11 @@ class Customer(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     store_id: Mapped[int] = mapped_column(store_fk(), index=True)
     email: Mapped[str] = mapped_column(String(254))
-    first_name: Mapped[str] = mapped_column(String(100), default="")
-    last_name: Mapped[str] = mapped_column(String(100), default="")
+    first_name: Mapped[str] = mapped_column(Text, default="")
+    last_name: Mapped[str] = mapped_column(Text, default="")
     phone: Mapped[str] = mapped_column(String(40), default="")
     country: Mapped[str] = mapped_column(String(2), default="")
-    city: Mapped[str] = mapped_column(String(100), default="")
+    city: Mapped[str] = mapped_column(Text, default="")
     language: Mapped[str] = mapped_column(String(16), default="")
     timezone: Mapped[str] = mapped_column(String(64), default="")
     accepts_marketing: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -214,11 +214,11 @@ class Order(Base):
     taxes: Mapped[Decimal]
     discount: Mapped[Decimal]
     total: Mapped[Decimal]
-    shipping_name: Mapped[str] = mapped_column(String(200), default="")
-    shipping_city: Mapped[str] = mapped_column(String(100), default="")
+    shipping_name: Mapped[str] = mapped_column(Text, default="")
+    shipping_city: Mapped[str] = mapped_column(Text, default="")
     shipping_country: Mapped[str] = mapped_column(String(2), default="")
-    shipping_method: Mapped[str] = mapped_column(String(100), default="")
-    payment_method: Mapped[str] = mapped_column(String(100), default="")
+    shipping_method: Mapped[str] = mapped_column(Text, default="")
+    payment_method: Mapped[str] = mapped_column(Text, default="")
     phone: Mapped[str] = mapped_column(String(40), default="")
     placed_at: Mapped[datetime]
     paid_at: Mapped[datetime | None]
@@ -239,7 +239,7 @@ class OrderLine(Base):
     store_id: Mapped[int] = mapped_column(store_fk())
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(Integer)
-    name: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(Text)
     sku: Mapped[str] = mapped_column(String(255), default="")
     variant_id: Mapped[int | None] = mapped_column(ForeignKey("variants.id", ondelete="SET NULL"))
     quantity: Mapped[int] = mapped_column(Integer)
@@ -282,7 +282,7 @@ class Checkpoint(Base):
     shipment_id: Mapped[int] = mapped_column(ForeignKey("shipments.id", ondelete="CASCADE"), index=True)
     time: Mapped[datetime]
     message: Mapped[str] = mapped_column(Text)
-    location: Mapped[str] = mapped_column(String(255), default="")
+    location: Mapped[str] = mapped_column(Text, default="")
     country: Mapped[str] = mapped_column(String(2), default="")
     tag: Mapped[str] = mapped_column(String(32), default="")
     subtag: Mapped[str] = mapped_column(String(64), default="")

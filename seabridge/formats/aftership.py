@@ -14,13 +14,19 @@ from datetime import UTC, date, datetime
 from seabridge.formats.countries import alpha2_from_alpha3
 from seabridge.formats.csvutil import (
     BAD_UTF8,
+    MAX_CARRIER,
     MAX_ERRORS,
+    MAX_ORDER_NAME,
+    MAX_SUBTAG,
+    MAX_TRACKING_NUMBER,
     ErrorCollector,
     decode_text,
     has_bad_bytes,
     parse_date,
     parse_datetime,
     show,
+    too_long,
+    unstorable,
 )
 from seabridge.formats.records import CheckpointRecord, ShipmentStatus, TrackingRecord
 
@@ -116,10 +122,10 @@ class _Event:
         if not isinstance(msg, dict):
             self.error("msg", "required object is missing" if msg is None else "must be an object")
             return None
-        tracking_number = self.string(msg, "tracking_number", "msg", required=True)
-        slug = self.string(msg, "slug", "msg", required=True)
+        tracking_number = self.string(msg, "tracking_number", "msg", required=True, max_length=MAX_TRACKING_NUMBER)
+        slug = self.string(msg, "slug", "msg", required=True, max_length=MAX_CARRIER)
         tag = self.tag(msg, "msg", required=True)
-        subtag = self.string(msg, "subtag", "msg")
+        subtag = self.string(msg, "subtag", "msg", max_length=MAX_SUBTAG)
         order_name = self.order_name(msg)
         expected = self.expected_delivery(msg.get("expected_delivery"))
         origin = self.country(msg, "origin_country_iso3", "msg")
@@ -143,7 +149,15 @@ class _Event:
             row=self.row,
         )
 
-    def string(self, obj: dict[str, object], key: str, parent: str, *, required: bool = False) -> str:
+    def string(
+        self,
+        obj: dict[str, object],
+        key: str,
+        parent: str,
+        *,
+        required: bool = False,
+        max_length: int | None = None,
+    ) -> str:
         value = obj.get(key)
         path = f"{parent}.{key}"
         if value is None:
@@ -156,6 +170,16 @@ class _Event:
         value = value.strip()
         if required and not value:
             self.error(path, "must not be empty")
+        return self.storable(path, value, max_length)
+
+    def storable(self, path: str, value: str, max_length: int | None) -> str:
+        """`value` if the database can hold it, else "" and an error."""
+        if unstorable(value):
+            self.error(path, "contains a NUL character or an unpaired \\u surrogate escape")
+            return ""
+        if max_length is not None and len(value) > max_length:
+            self.error(path, too_long(value, max_length))
+            return ""
         return value
 
     def tag(self, obj: dict[str, object], parent: str, *, required: bool = False) -> str:
@@ -169,11 +193,11 @@ class _Event:
         for key in ("order_number", "order_id"):
             value = msg.get(key)
             if isinstance(value, int) and not isinstance(value, bool):
-                return str(value)
+                return self.storable(f"msg.{key}", str(value), MAX_ORDER_NAME)
             if value is not None and not isinstance(value, str):
                 self.error(f"msg.{key}", "must be a string")
             elif value and value.strip():
-                return value.strip()
+                return self.storable(f"msg.{key}", value.strip(), MAX_ORDER_NAME)
         return ""
 
     def country(self, obj: dict[str, object], key: str, parent: str) -> str:
@@ -227,7 +251,7 @@ class _Event:
         location = self.string(item, "location", path)
         country = self.country(item, "country_iso3", path)
         tag = self.tag(item, path)
-        subtag = self.string(item, "subtag", path)
+        subtag = self.string(item, "subtag", path, max_length=MAX_SUBTAG)
         if moment is None:
             return None
         return CheckpointRecord(moment, message, location, country, tag, subtag)

@@ -183,7 +183,7 @@ class CsvTable:
 def csv_problem(exc: csv.Error) -> str:
     """A row the csv module refused, in the seller's terms."""
     if "field larger than field limit" in str(exc):
-        return f"a cell is longer than {MAX_CELL} characters"
+        return f"a cell is longer than {MAX_CELL} characters (if none should be, look for a quote that is not closed)"
     return f"broken CSV row ({exc}); check the quoting"
 
 
@@ -410,8 +410,9 @@ def parse_datetime(value: str) -> datetime:
         offset = f"{offset[:3]}:{offset[3:]}"
     try:
         moment = datetime.fromisoformat(f"{day}T{clock or '00:00'}{offset}")
+        moment = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
         # Stored in UTC: a time at the very edge of the calendar must still be one in UTC.
-        moment = moment.astimezone(UTC) if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+        moment.astimezone(UTC)
     except (ValueError, OverflowError) as exc:
         raise ValueError(f"{show(value)} is not a valid date and time ({exc})") from None
     return moment
@@ -444,11 +445,11 @@ def parse_currency(value: str) -> str:
 
 def parse_email(value: str) -> str:
     """A lower-cased address; the value stays out of the message (personal data)."""
-    if looks_like_formula(value):
-        raise ValueError(FORMULA)
     address = value.strip().lower()
     if len(address) > MAX_EMAIL or _EMAIL.fullmatch(address) is None:
         raise ValueError("not a valid email address")
+    if looks_like_formula(value):  # "=1+2@x.com" is an address by its shape, and a formula
+        raise ValueError(FORMULA)
     return address
 
 

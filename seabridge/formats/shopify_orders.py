@@ -12,6 +12,8 @@ from decimal import Decimal
 
 from seabridge.formats.csvutil import (
     MAX_ERRORS,
+    MAX_ORDER_NAME,
+    MAX_SKU,
     ErrorCollector,
     RowFields,
     open_csv,
@@ -94,7 +96,7 @@ def parse_orders(data: bytes, file: str = "orders.csv", *, max_errors: int = MAX
     if table is not None:
         for row in table:
             fields = RowFields(row, errors)
-            name = fields.text(NAME, required=True)
+            name = fields.text(NAME, required=True, max_length=MAX_ORDER_NAME)
             if not name:
                 continue
             order = orders.get(name)
@@ -184,7 +186,7 @@ def _line(fields: RowFields) -> LineItemRecord | None:
         fields.error(LINE_QUANTITY, "must be at least 1")
     name = fields.text(LINE_NAME, required=True)
     price = fields.value(LINE_PRICE, parse_amount, required=True)
-    sku = fields.text(LINE_SKU)
+    sku = fields.text(LINE_SKU, max_length=MAX_SKU)
     if not quantity or not name or price is None:
         return None
     return LineItemRecord(name=name, sku=sku, quantity=quantity, price=price, row=fields.number)

@@ -13,15 +13,22 @@ import re
 from dataclasses import dataclass, field
 
 from seabridge.formats.csvutil import (
+    MAX_ATTRIBUTE_KEY,
+    MAX_BARCODE,
     MAX_ERRORS,
+    MAX_HANDLE,
+    MAX_OPTION,
+    MAX_SKU,
     ErrorCollector,
     RowFields,
+    fold,
     open_csv,
     parse_amount,
     parse_count,
     parse_int,
     show,
     split_tags,
+    unstorable,
 )
 from seabridge.formats.records import ProductRecord, VariantRecord
 
@@ -75,7 +82,8 @@ class _Product:
     row: int
     variants: list[VariantRecord] = field(default_factory=list)
     images: list[tuple[int, int, str]] = field(default_factory=list)  # (position, row, url)
-    combinations: set[tuple[tuple[str, str], ...]] = field(default_factory=set)
+    # options_key -> (first row, its option values)
+    combinations: dict[str, tuple[int, tuple[tuple[str, str], ...]]] = field(default_factory=dict)
 
     def record(self) -> ProductRecord:
         urls = (url for _, _, url in sorted(self.images))
@@ -96,6 +104,13 @@ class _Product:
         )
 
 
+def options_key(options: tuple[tuple[str, str], ...] | list[list[str]]) -> str:
+    """What makes two variants of one product the same: option names and values compared
+    case-, accent- and spacing-insensitively, as Shopify does. Stored as the variant's
+    `options_key`, unique per product; the parser refuses duplicates by this same key."""
+    return "|".join(f"{fold(n)}={fold(v)}" for n, v in options) or "default"
+
+
 def parse_products(data: bytes, file: str = "products.csv", *, max_errors: int = MAX_ERRORS) -> list[ProductRecord]:
     errors = ErrorCollector(file, max_errors)
     table = open_csv(data, errors, REQUIRED)
@@ -104,6 +119,9 @@ def parse_products(data: bytes, file: str = "products.csv", *, max_errors: int =
         metafields = [
             (column, match.group(1)) for column in table.columns if (match := _METAFIELD.fullmatch(column)) is not None
         ]
+        for column, key in metafields:
+            if len(key) > MAX_ATTRIBUTE_KEY:
+                errors.add(1, column, f"metafield key is {len(key)} characters long; at most {MAX_ATTRIBUTE_KEY}")
         sku_rows: dict[str, int] = {}
         for row in table:
             _add_row(RowFields(row, errors), products, metafields, sku_rows)
@@ -139,7 +157,7 @@ def _add_row(
     metafields: list[tuple[str, str]],
     sku_rows: dict[str, int],
 ) -> None:
-    handle = fields.text(HANDLE, required=True)
+    handle = fields.text(HANDLE, required=True, max_length=MAX_HANDLE)
     if not handle:
         return
     product = products.get(handle)
@@ -157,7 +175,7 @@ def _add_row(
 
 
 def _start_product(fields: RowFields, handle: str, metafields: list[tuple[str, str]]) -> _Product:
-    option_names = tuple(fields.text(f"Option{slot} Name") for slot in OPTION_SLOTS)
+    option_names = tuple(fields.text(f"Option{slot} Name", max_length=MAX_OPTION) for slot in OPTION_SLOTS)
     named = [name for name in option_names if name]
     if len(set(named)) != len(named):
         fields.error("Option1 Name", "option names must differ")
@@ -196,11 +214,24 @@ def _size_chart(fields: RowFields, column: str, value: str) -> dict[str, object]
     if not isinstance(chart, dict):
         fields.error(column, "size_chart must be a JSON object")
         return None
+    if _has_unstorable(chart):
+        fields.error(column, "size_chart contains a NUL character or an unpaired \\u surrogate escape")
+        return None
     return chart
 
 
+def _has_unstorable(value: object) -> bool:
+    if isinstance(value, str):
+        return unstorable(value)
+    if isinstance(value, dict):
+        return any(unstorable(str(k)) or _has_unstorable(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_unstorable(v) for v in value)
+    return False
+
+
 def _variant(fields: RowFields, product: _Product, sku_rows: dict[str, int]) -> VariantRecord | None:
-    sku = fields.text(SKU)
+    sku = fields.text(SKU, max_length=MAX_SKU)
     if sku:
         first = sku_rows.setdefault(sku, fields.number)
         if first != fields.number:
@@ -208,9 +239,10 @@ def _variant(fields: RowFields, product: _Product, sku_rows: dict[str, int]) -> 
     options: list[tuple[str, str]] = []
     for slot, name in zip(OPTION_SLOTS, product.option_names, strict=True):
         column = f"Option{slot} Value"
-        value = fields.text(column)
+        value = fields.text(column, max_length=MAX_OPTION)
         if name and not value:
-            fields.error(column, f"a value is required for option {show(name)}")
+            if not fields.present(column):  # else refused above (a formula, or too long)
+                fields.error(column, f"a value is required for option {show(name)}")
         elif value and not name:
             fields.error(column, f"the product has no Option{slot} Name")
         elif name:
@@ -218,14 +250,19 @@ def _variant(fields: RowFields, product: _Product, sku_rows: dict[str, int]) -> 
     if options == [DEFAULT_OPTION]:
         options = []
     combination = tuple(options)
-    if combination in product.combinations:
-        fields.error(None, "another variant of this product has the same option values")
-    product.combinations.add(combination)
+    key = options_key(combination)
+    first, values = product.combinations.setdefault(key, (fields.number, combination))
+    if first != fields.number:
+        if values == combination:
+            fields.error(None, "another variant of this product has the same option values")
+        else:
+            # Shopify compares option values ignoring case and accents: "S" and "s" are one size.
+            fields.error(None, f"same options as row {first} (case, accents and spacing are ignored)")
     price = fields.value(PRICE, parse_amount, required=True)
     compare_at = fields.value(COMPARE_AT, parse_amount)
     inventory = fields.value(INVENTORY, parse_int)
     grams = fields.value(GRAMS, parse_count)
-    barcode = fields.text(BARCODE)
+    barcode = fields.text(BARCODE, max_length=MAX_BARCODE)
     image = fields.value(VARIANT_IMAGE, parse_url) or ""
     if price is None:
         return None

@@ -18,12 +18,14 @@ from seabridge.formats.csvutil import (
     BAD_UTF8,
     MAX_ERRORS,
     ErrorCollector,
+    check_amount,
     parse_amount,
     parse_country,
     parse_currency,
     parse_language,
     parse_timezone,
     show,
+    unstorable,
 )
 from seabridge.formats.records import OpeningSpan, Policies, ShippingZone, StoreConfig
 
@@ -96,7 +98,8 @@ class _Table:
                 raise ValueError("must be a finite number")
             if value < 0:
                 raise ValueError("must not be negative")
-            return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+            number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+            return check_amount(number, repr(value))
         except ValueError as exc:
             self.error(name, str(exc))
             return None
@@ -135,6 +138,8 @@ def parse_store_toml(data: bytes, file: str = "store.toml", *, max_errors: int =
         errors.add(int(line.group(1)) if line else 0, None, f"invalid TOML: {exc}")
         errors.raise_if_any()
         raise
+    for path in _unstorable_strings(document, ""):
+        errors.add(0, path, "contains a NUL character (\\u0000), which cannot be stored")
     root = _Table(document, "", errors)
     name = root.string("name")
     language = _convert(root, "default_language", parse_language)
@@ -162,6 +167,21 @@ def parse_store_toml(data: bytes, file: str = "store.toml", *, max_errors: int =
         languages=languages,
         extra=root.extra(),
     )
+
+
+def _unstorable_strings(value: object, path: str) -> list[str]:
+    """Dotted paths of the strings (and keys) that hold a NUL character."""
+    if isinstance(value, str):
+        return [path] if unstorable(value) else []
+    found: list[str] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            child = f"{path}.{key}" if path else str(key)
+            found += [child] if unstorable(str(key)) else _unstorable_strings(item, child)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found += _unstorable_strings(item, f"{path}[{index}]")
+    return found
 
 
 def _convert(table: _Table, name: str, parse_value: Callable[[str], str]) -> str | None:

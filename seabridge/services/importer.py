@@ -9,6 +9,7 @@ written and every bad row is reported.
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from collections.abc import Awaitable, Callable, Mapping
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
+from sqlalchemy.exc import StatementError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from seabridge.formats import (
@@ -25,6 +27,7 @@ from seabridge.formats import (
     parse_store_toml,
     parse_tracking_jsonl,
 )
+from seabridge.formats.csvutil import ErrorCollector, show
 from seabridge.formats.records import (
     CustomerRecord,
     FormatError,
@@ -35,6 +38,8 @@ from seabridge.formats.records import (
     TrackingRecord,
 )
 from seabridge.storage import catalog, customers, orders, shipments, stores
+
+log = logging.getLogger(__name__)
 
 STORE_FILES = ("store.toml", "products.csv", "customers.csv", "orders.csv", "tracking.jsonl")
 
@@ -141,8 +146,44 @@ async def import_files(
 ) -> ImportResult:
     parsed = parse_files(files)
     report = progress or (lambda stage, done, total: None)
-    async with sessions() as session, session.begin():
-        return await _write(session, parsed, slug=slug, store_id=store_id, report=report)
+    try:
+        async with sessions() as session, session.begin():
+            return await _write(session, parsed, slug=slug, store_id=store_id, report=report)
+    except StatementError as exc:
+        # The parsers should refuse everything the database would; this is the safety
+        # net for what they miss: the transaction was rolled back, so nothing changed,
+        # and the seller gets a report instead of a server error.
+        reason = database_reason(exc)
+        log.warning(
+            "import refused by the database",
+            extra={"reason": reason, "error_type": type(exc).__name__, "store_id": store_id, "slug": slug},
+        )
+        raise ImportFailed([RowError("(database)", 0, None, f"the database refused the import: {reason}")]) from exc
+
+
+_SQLITE_CONSTRAINT = re.compile(r"(UNIQUE|NOT NULL|CHECK|FOREIGN KEY) constraint failed(: [\w.]+(, [\w.]+)*)?")
+
+
+def database_reason(exc: StatementError) -> str:
+    """What the database objected to, without any of the values (they may be personal data).
+
+    PostgreSQL names the constraint; SQLite's constraint messages name only columns;
+    anything else is described by its error class and SQLSTATE, never its message.
+    """
+    orig = exc.orig
+    cause = orig.__cause__ if orig is not None else None
+    for source in (cause, orig):
+        constraint = getattr(source, "constraint_name", None)
+        if isinstance(constraint, str) and constraint:
+            return f"constraint {constraint}"
+    if orig is not None:
+        match = _SQLITE_CONSTRAINT.match(str(orig))
+        if match is not None:
+            return match.group(0)
+    source = cause or orig or exc
+    sqlstate = getattr(source, "sqlstate", None) or getattr(orig, "sqlstate", None)
+    name = type(source).__name__
+    return f"{name} (SQLSTATE {sqlstate})" if isinstance(sqlstate, str) and sqlstate else name
 
 
 async def _write(
@@ -171,6 +212,16 @@ async def _write(
     counts: dict[str, int] = {}
     if parsed.config is not None:
         counts["store"] = 1
+    if parsed.products:
+        conflicts = await catalog.claim_skus(session, store.id, parsed.products)
+        if conflicts:
+            collector = ErrorCollector("products.csv")  # the same per-file cap as the parsers
+            for c in conflicts:
+                collector.add(c.row, "Variant SKU", f"SKU {c.sku} already belongs to product {show(c.owner_handle)}")
+            try:
+                collector.raise_if_any()
+            except FormatError as exc:
+                raise ImportFailed(exc.errors) from None
     await _stage("products", parsed.products, catalog.upsert_products, session, store.id, counts, report)
     await _stage("customers", parsed.customers, customers.upsert_customers, session, store.id, counts, report)
     await _stage("orders", parsed.orders, orders.upsert_orders, session, store.id, counts, report)

@@ -4,35 +4,36 @@ from __future__ import annotations
 
 import html
 import re
-import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import TypeVar
 
-from sqlalchemy import Select, and_, exists, select
+from sqlalchemy import Select, and_, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from seabridge.db.models import Product, ProductAttribute, Variant
+from seabridge.formats.csvutil import fold
 from seabridge.formats.records import ProductRecord, VariantRecord
+from seabridge.formats.shopify_products import options_key as options_key
 from seabridge.storage.paging import Page, page_of
 
 _TAG = re.compile(r"<[^>]+>")
+_T = TypeVar("_T")
 
 
 def normalize(text: str) -> str:
-    """Lower case, accents folded, whitespace collapsed: what search compares."""
-    folded = unicodedata.normalize("NFKD", text.casefold())
-    stripped = "".join(c for c in folded if not unicodedata.combining(c))
-    return " ".join(stripped.split())
+    """Lower case, accents folded, whitespace collapsed: what search compares.
+
+    The same folding makes option values equal (`options_key`), so the parser's
+    duplicate check and the database's unique key agree."""
+    return fold(text)
 
 
 def plain_text(body_html: str) -> str:
     return " ".join(html.unescape(_TAG.sub(" ", body_html)).split())
-
-
-def options_key(options: tuple[tuple[str, str], ...] | list[list[str]]) -> str:
-    return "|".join(f"{normalize(n)}={normalize(v)}" for n, v in options) or "default"
 
 
 def _search_text(rec: ProductRecord) -> str:
@@ -54,8 +55,73 @@ def _variant_title(v: VariantRecord) -> str:
     return " / ".join(value for _, value in v.options) or "Default"
 
 
+@dataclass(frozen=True, slots=True)
+class SkuConflict:
+    """A SKU of the import that a product outside the import already has."""
+
+    sku: str
+    row: int  # the row of the import that wants it
+    owner_handle: str
+
+
+async def claim_skus(session: AsyncSession, store_id: int, records: Sequence[ProductRecord]) -> list[SkuConflict]:
+    """Check every SKU of an import against the store before anything is upserted.
+
+    A SKU held by another product is a conflict, unless that product is in the same
+    import and no longer lists the SKU (the seller moved it): then the old variant's
+    SKU is cleared here, so the move cannot trip the unique key. One query per chunk
+    of SKUs. Nothing is changed when there is a conflict.
+    """
+    wanted: dict[str, tuple[str, int]] = {}
+    skus_of: dict[str, set[str]] = {}
+    for rec in records:
+        skus_of.setdefault(rec.handle, set())
+        for vrec in rec.variants:
+            if vrec.sku:
+                wanted[vrec.sku] = (rec.handle, vrec.row)
+                skus_of[rec.handle].add(vrec.sku)
+    conflicts: list[SkuConflict] = []
+    moved: list[int] = []
+    for chunk in _chunks(sorted(wanted), 500):
+        rows = await session.execute(
+            select(Variant.id, Variant.sku, Product.handle)
+            .join(Product, Variant.product_id == Product.id)
+            .where(Variant.store_id == store_id, Variant.sku.in_(chunk))
+        )
+        for variant_id, sku, owner in rows:
+            if sku is None or sku not in wanted:
+                continue
+            handle, row = wanted[sku]
+            if owner == handle:
+                continue
+            if owner in skus_of and sku not in skus_of[owner]:
+                moved.append(variant_id)
+            else:
+                conflicts.append(SkuConflict(sku, row, owner))
+    if conflicts:
+        return sorted(conflicts, key=lambda c: (c.row, c.sku))
+    for ids in _chunks(moved, 500):
+        await session.execute(
+            update(Variant)
+            .where(Variant.store_id == store_id, Variant.id.in_(ids))
+            .values(sku=None)
+            .execution_options(synchronize_session="fetch")
+        )
+    return []
+
+
+_Plan = tuple[Product, ProductRecord, list[tuple[VariantRecord, Variant | None]]]
+
+
 async def upsert_products(session: AsyncSession, store_id: int, records: list[ProductRecord]) -> int:
-    """Insert or update by handle; variants matched by SKU, else by option values."""
+    """Insert or update by handle; variants matched by SKU, else by option values.
+
+    SKUs held by products outside `records` must have been checked with `claim_skus`.
+    Variants are rewritten in two steps so that SKUs and option values may move
+    between the variants of a product (or a removed variant) without ever holding
+    the same unique value twice: first the changing variants are parked (no SKU, a
+    placeholder key) and the removed ones deleted, then the final values are set.
+    """
     now = datetime.now(UTC)
     handles = [r.handle for r in records]
     existing: dict[str, Product] = {}
@@ -66,6 +132,8 @@ async def upsert_products(session: AsyncSession, store_id: int, records: list[Pr
             .options(selectinload(Product.variants), selectinload(Product.attributes))
         )
         existing.update({p.handle: p for p in rows})
+    plans: list[_Plan] = []
+    parked = False
     for rec in records:
         product = existing.get(rec.handle)
         prices = [v.price for v in rec.variants] or [Decimal(0)]
@@ -74,6 +142,7 @@ async def upsert_products(session: AsyncSession, store_id: int, records: list[Pr
             product.variants = []
             product.attributes = []
             session.add(product)
+            existing[rec.handle] = product
         product.title = rec.title
         product.body_html = rec.body_html
         product.vendor = rec.vendor
@@ -88,7 +157,13 @@ async def upsert_products(session: AsyncSession, store_id: int, records: list[Pr
         product.max_price = max(prices)
         product.updated_at = now
         _merge_attributes(product, store_id, rec)
-        _merge_variants(product, store_id, rec)
+        matches = _match_variants(product, rec)
+        parked = _park_variants(product, matches) or parked
+        plans.append((product, rec, matches))
+    if parked:
+        await session.flush()
+    for product, _, matches in plans:
+        _write_variants(product, store_id, matches)
     await session.flush()
     return len(records)
 
@@ -108,19 +183,53 @@ def _merge_attributes(product: Product, store_id: int, rec: ProductRecord) -> No
         attr.value_norm = normalize(value)[:255]
 
 
-def _merge_variants(product: Product, store_id: int, rec: ProductRecord) -> None:
+def _match_variants(product: Product, rec: ProductRecord) -> list[tuple[VariantRecord, Variant | None]]:
+    """The stored variant each row updates: a SKU match first, else the same option values."""
     by_sku = {v.sku: v for v in product.variants if v.sku}
     by_key = {v.options_key: v for v in product.variants}
+    taken: set[int] = set()
+    found: list[Variant | None] = []
+    for vrec in rec.variants:
+        variant = by_sku.get(vrec.sku) if vrec.sku else None
+        if variant is not None:
+            taken.add(id(variant))
+        found.append(variant)
+    for index, vrec in enumerate(rec.variants):
+        if found[index] is None:
+            variant = by_key.get(options_key(vrec.options))
+            if variant is not None and id(variant) not in taken:
+                taken.add(id(variant))
+                found[index] = variant
+    return list(zip(rec.variants, found, strict=True))
+
+
+def _park_variants(product: Product, matches: list[tuple[VariantRecord, Variant | None]]) -> bool:
+    """Step one of the rewrite; True when something must be flushed first."""
+    kept = {id(variant) for _, variant in matches if variant is not None}
+    removed = [v for v in product.variants if id(v) not in kept]
+    changed = False
+    for vrec, variant in matches:
+        if variant is None or variant.id is None:
+            continue
+        if variant.sku != (vrec.sku or None) or variant.options_key != options_key(vrec.options):
+            # A placeholder no real key can equal (real keys are "default" or contain "=").
+            variant.sku = None
+            variant.options_key = f"~{variant.id}"
+            changed = True
+    if removed:
+        product.variants[:] = [v for v in product.variants if id(v) in kept]
+        changed = True
+    return changed
+
+
+def _write_variants(product: Product, store_id: int, matches: list[tuple[VariantRecord, Variant | None]]) -> None:
     keep: list[Variant] = []
-    for position, vrec in enumerate(rec.variants, start=1):
-        key = options_key(vrec.options)
-        variant = (by_sku.get(vrec.sku) if vrec.sku else None) or by_key.get(key)
-        if variant is None:
-            variant = Variant(store_id=store_id)
+    for position, (vrec, found) in enumerate(matches, start=1):
+        variant = found if found is not None else Variant(store_id=store_id)
         variant.position = position
         variant.sku = vrec.sku or None
         variant.options = [[n, v] for n, v in vrec.options]
-        variant.options_key = key
+        variant.options_key = options_key(vrec.options)
         variant.title = _variant_title(vrec)
         variant.price = vrec.price
         variant.compare_at_price = vrec.compare_at_price
@@ -132,8 +241,8 @@ def _merge_variants(product: Product, store_id: int, rec: ProductRecord) -> None
     product.variants[:] = keep
 
 
-def _chunks(items: list[str], size: int) -> list[list[str]]:
-    return [items[i : i + size] for i in range(0, len(items), size)]
+def _chunks(items: Sequence[_T], size: int) -> list[list[_T]]:
+    return [list(items[i : i + size]) for i in range(0, len(items), size)]
 
 
 @dataclass(frozen=True, slots=True)
