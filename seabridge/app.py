@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from seabridge import __version__, metrics
 from seabridge.api import (
     auth,
+    conversations,
     customers,
     errors,
     health,
@@ -22,8 +23,10 @@ from seabridge.api import (
     products,
     shipments,
     store,
+    webhook_endpoints,
     webhooks,
     widget,
+    ws,
 )
 from seabridge.settings import Settings
 from seabridge.state import AppState
@@ -85,6 +88,9 @@ def create_app(
         imports,
         webhooks,
         widget,
+        conversations,
+        webhook_endpoints,
+        ws,
     ):
         app.include_router(module.router)
     for prefix, folder in (static or {}).items():

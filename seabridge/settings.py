@@ -62,6 +62,13 @@ class Settings(BaseSettings):
     agent_session_hours: int = 12
     buyer_token_hours: int = 24 * 30
     redis_url: str = ""
+    ws_sends_per_s: float = Field(default=10.0, description="Messages one connection may send per second.")
+    ws_send_burst: int = Field(default=20, description="Messages one connection may send in a burst.")
+    ws_frames_per_s: float = Field(default=30.0, description="Frames of any kind per connection per second.")
+    ws_frame_burst: int = Field(default=60, description="Frames of any kind per connection in a burst.")
+    conversation_messages_per_10s: int = Field(
+        default=120, description="Messages one conversation accepts per 10 s, all participants together."
+    )
     translation_provider: Literal["none", "libretranslate", "openai"] = Field(
         default="none", description="Who translates messages between participants' languages."
     )

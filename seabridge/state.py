@@ -16,6 +16,7 @@ from seabridge.bus.base import Bus
 from seabridge.bus.factory import bus_from_settings
 from seabridge.db import migrate
 from seabridge.db.engine import create_engine, session_factory
+from seabridge.ratelimit import SlidingWindow
 from seabridge.services.messaging import MessagingService
 from seabridge.settings import Settings
 from seabridge.translation import translator_from_settings
@@ -51,7 +52,13 @@ class AppState:
             settings.translation_api_key.get_secret_value(),
             settings.translation_model,
         )
-        return cls(settings, engine, sessions, key, bus, MessagingService(sessions, bus, translator=translator))
+        messaging = MessagingService(
+            sessions,
+            bus,
+            translator=translator,
+            conversation_limit=SlidingWindow(settings.conversation_messages_per_10s, 10.0),
+        )
+        return cls(settings, engine, sessions, key, bus, messaging)
 
     async def start(self, workers: tuple[Worker, ...] = ()) -> None:
         """Start the bus and the background workers (each gets this state and a stop event)."""

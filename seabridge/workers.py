@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from seabridge.messaging.hub import hub_worker
+from seabridge.services.webhooks import webhook_dispatcher
 from seabridge.state import Worker
 
-WORKERS: tuple[Worker, ...] = ()
+WORKERS: tuple[Worker, ...] = (hub_worker, webhook_dispatcher)

@@ -222,3 +222,24 @@ async def test_tracking_update_posts_a_system_message_to_the_buyer(state: AppSta
     assert [m.kind for m in history] == ["system"]
     assert "#1001" in history[0].text and "out for delivery" in history[0].text
     assert history[0].data["status"] == "out_for_delivery"
+
+
+async def test_conversation_rate_limit_counts_every_participant(state: AppState) -> None:
+    from seabridge.ratelimit import SlidingWindow
+    from seabridge.services.messaging import RateLimited
+
+    now = [0.0]
+    state.messaging.conversation_limit = SlidingWindow(3, 10.0, clock=lambda: now[0])
+    shop = await make_store(state)
+    me = buyer(shop.id)
+    staff = Actor(shop.id, "agent", "1", role="agent")
+    conv = await state.messaging.open_for_buyer(me)
+    await state.messaging.send(me, conv.id, "a", "one")
+    await state.messaging.send(staff, conv.id, "b", "two")
+    await state.messaging.send(me, conv.id, "c", "three")
+    with pytest.raises(RateLimited):
+        await state.messaging.send(staff, conv.id, "d", "four")
+    other = await state.messaging.open_for_buyer(buyer(shop.id, "v_other0000001"))
+    await state.messaging.send(buyer(shop.id, "v_other0000001"), other.id, "a", "another conversation is not limited")
+    now[0] = 10.5
+    assert (await state.messaging.send(staff, conv.id, "d", "four")).message.seq == 4

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -17,9 +18,13 @@ import pytest
 from fastapi.routing import iter_route_contexts
 
 from seabridge.app import create_app
+from seabridge.services.messaging import Actor
 from seabridge.state import AppState
+from seabridge.storage import webhooks
+from seabridge.storage.conversations import add_outbox
 from tests.conftest import StoreHandle, make_store
 from tests.fixtures import agent_token, bearer, store_files
+from tests.test_attachments import png
 
 # Store B: another seller, with its own handles, order names and tracking numbers.
 B_FILES = {
@@ -73,6 +78,16 @@ OBJECT_ROUTES = [
     Probe("GET", "/v1/shipments/{shipment_id}"),
     Probe("GET", "/v1/shipments/by-tracking/{tracking_number}"),
     Probe("DELETE", "/v1/store/api-keys/{key_id}"),
+    Probe("GET", "/v1/webhook-endpoints/{endpoint_id}"),
+    Probe("GET", "/v1/webhook-endpoints/{endpoint_id}/secret"),
+    Probe("GET", "/v1/webhook-endpoints/{endpoint_id}/deliveries"),
+    Probe("POST", "/v1/webhook-endpoints/{endpoint_id}/deliveries/{delivery_id}/retry"),
+    Probe("DELETE", "/v1/webhook-endpoints/{endpoint_id}"),  # after the others: it disables B's endpoint
+    Probe("GET", "/v1/conversations/{conversation_id}"),
+    Probe("GET", "/v1/conversations/{conversation_id}/messages"),
+    Probe("POST", "/v1/conversations/{conversation_id}/handoff"),  # bot -> waiting
+    Probe("POST", "/v1/conversations/{conversation_id}/close"),  # waiting -> closed
+    Probe("GET", "/v1/attachments/{attachment_id}"),
 ]
 MISSING_IDS = {
     "product_id": 2147483647,
@@ -83,6 +98,10 @@ MISSING_IDS = {
     "shipment_id": 2147483647,
     "tracking_number": "NO-SUCH-PARCEL",
     "key_id": 2147483647,
+    "endpoint_id": 2147483647,
+    "delivery_id": 2147483647,
+    "conversation_id": 2147483647,
+    "attachment_id": 2147483647,
 }
 
 
@@ -112,6 +131,10 @@ LIST_ROUTES: list[tuple[Probe, Callable[[Any], set[Any]]]] = [
     (Probe("GET", "/v1/store/agents"), _list_ids),
     (Probe("GET", "/v1/store"), lambda body: {body["id"], body["public_key"]}),
     (Probe("GET", "/v1/store/secrets"), lambda body: {body["identity"]["secret"], body["tracking_webhook"]["secret"]}),
+    (Probe("GET", "/v1/webhook-endpoints"), _page_ids),
+    (Probe("GET", "/v1/conversations"), _page_ids),
+    (Probe("GET", "/v1/conversations", query={"status": "bot"}), _page_ids),
+    (Probe("GET", "/v1/conversations", query={"customer_id": "{customer_id}"}), _page_ids),
 ]
 # Routes that create in the caller's store.
 CREATE_ROUTES = [
@@ -121,6 +144,7 @@ CREATE_ROUTES = [
         "/v1/store/agents",
         json={"email": "probe@shop.example", "name": "Probe", "role": "agent", "password": "0123456789"},
     ),
+    Probe("POST", "/v1/webhook-endpoints", json={"url": "https://shop.example/hooks", "events": ["*"]}),
 ]
 ADMIN_ROUTES = [
     Probe("GET", "/v1/store/api-keys"),
@@ -132,8 +156,19 @@ ADMIN_ROUTES = [
         json={"email": "x@shop.example", "name": "X", "role": "agent", "password": "0123456789"},
     ),
     Probe("GET", "/v1/store/secrets"),
+    Probe("GET", "/v1/webhook-endpoints"),
+    Probe("POST", "/v1/webhook-endpoints", json={"url": "https://shop.example/hooks", "events": ["*"]}),
 ]
-TENANT_ROUTES = OBJECT_ROUTES + [probe for probe, _ in LIST_ROUTES] + CREATE_ROUTES
+# Probed here for credentials only (they need a body); their cross-store 404s are
+# tested in test_api_conversations and test_attachments.
+CREDENTIAL_ROUTES = [
+    Probe("POST", "/v1/conversations/{conversation_id}/messages", json={"client_msg_id": "probe", "text": "probe"}),
+    Probe("POST", "/v1/conversations/{conversation_id}/read", json={"seq": 0}),
+    Probe("POST", "/v1/conversations/{conversation_id}/assign", json={"agent_id": 1}),
+    Probe("POST", "/v1/conversations/{conversation_id}/transfer", json={"agent_id": 1}),
+    Probe("POST", "/v1/conversations/{conversation_id}/attachments"),
+]
+TENANT_ROUTES = OBJECT_ROUTES + [probe for probe, _ in LIST_ROUTES] + CREATE_ROUTES + CREDENTIAL_ROUTES
 # Owned and tested by other modules (login, import, buyer widget, inbound webhooks).
 PUBLIC_ROUTES = {("POST", "/v1/store/import")}
 PUBLIC_PREFIXES = ("/v1/auth/", "/v1/widget/", "/v1/webhooks/")
@@ -158,6 +193,20 @@ def test_every_v1_route_is_covered() -> None:
     assert not {(p.method, p.path) for p in TENANT_ROUTES} - routes, "a listed route does not exist"
 
 
+async def _b_webhook_delivery(state: AppState, client: httpx.AsyncClient, b: StoreHandle) -> tuple[int, int]:
+    """B's webhook endpoint (nobody listens on port 9) and one delivery to it."""
+    hook = {"url": "http://127.0.0.1:9/hooks", "events": ["*"]}
+    endpoint = await client.post("/v1/webhook-endpoints", json=hook, headers=b.auth)
+    assert endpoint.status_code == 201, endpoint.text
+    endpoint_id: int = endpoint.json()["webhook_endpoint"]["id"]
+    async with state.sessions() as session, session.begin():
+        await add_outbox(session, b.id, "conversation.closed", {"id": 1})
+        await webhooks.fan_out(session, datetime.now(UTC))
+    log = await client.get(f"/v1/webhook-endpoints/{endpoint_id}/deliveries", headers=b.auth)
+    delivery_id: int = log.json()["items"][0]["id"]
+    return endpoint_id, delivery_id
+
+
 @pytest.fixture
 async def tenants(state: AppState, client: httpx.AsyncClient) -> Tenants:
     a = await make_store(state, store_files())
@@ -176,6 +225,12 @@ async def tenants(state: AppState, client: httpx.AsyncClient) -> Tenants:
     shipment = await get("/v1/shipments/by-tracking/BONLY0001JP")
     key = await client.post("/v1/store/api-keys", json={"name": "b-spare"}, headers=b.auth)
     assert key.status_code == 201
+    endpoint_id, delivery_id = await _b_webhook_delivery(state, client, b)
+    conv = await state.messaging.open_for_buyer(Actor(b.id, "buyer", "v_tenancy_probe", customer_id=customer["id"]))
+    image = await client.post(
+        f"/v1/conversations/{conv.id}/attachments", files={"file": ("p.png", png(1, 1), "image/png")}, headers=b.auth
+    )
+    assert image.status_code == 201, image.text
     b_ids = {
         "product_id": product["id"],
         "handle": "bamboo-bowl",
@@ -185,6 +240,10 @@ async def tenants(state: AppState, client: httpx.AsyncClient) -> Tenants:
         "shipment_id": shipment["id"],
         "tracking_number": "BONLY0001JP",
         "key_id": key.json()["api_key"]["id"],
+        "endpoint_id": endpoint_id,
+        "delivery_id": delivery_id,
+        "conversation_id": conv.id,
+        "attachment_id": image.json()["id"],
     }
     return Tenants(a, b, b_ids)
 

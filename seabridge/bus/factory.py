@@ -1,4 +1,4 @@
-"""Choosing the bus from settings: in-process unless a Redis URL is configured."""
+"""Choosing the bus from settings: in-process unless a Redis (or NATS) URL is configured."""
 
 from __future__ import annotations
 
@@ -8,4 +8,13 @@ from seabridge.settings import Settings
 
 
 def bus_from_settings(settings: Settings) -> Bus:
-    return MemoryBus()
+    url = settings.redis_url.strip()
+    if not url:
+        return MemoryBus()
+    if url.startswith(("nats://", "tls://")):
+        from seabridge.bus.nats import NatsJetStreamBus
+
+        return NatsJetStreamBus(url)
+    from seabridge.bus.redis import RedisStreamsBus
+
+    return RedisStreamsBus(url)

@@ -13,6 +13,7 @@ class CloseCode(IntEnum):
     TOO_BIG = 1009
     SERVER_ERROR = 1011
     SERVICE_RESTART = 1012
+    TRY_AGAIN_LATER = 1013
     BAD_FRAME = 4000
     AUTH_TIMEOUT = 4001
     KEEPALIVE_TIMEOUT = 4002
@@ -40,6 +41,7 @@ class ErrorCode(StrEnum):
     TOO_MANY_SUBSCRIPTIONS = "too_many_subscriptions"
     NOT_FOUND = "not_found"
     FORBIDDEN = "forbidden"
+    REJECTED = "rejected"
     RATE_LIMITED = "rate_limited"
     TOO_MANY_ERRORS = "too_many_errors"
     KEEPALIVE_TIMEOUT = "keepalive_timeout"

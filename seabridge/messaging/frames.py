@@ -103,7 +103,7 @@ CLIENT_FRAME_TYPES: dict[str, type[ClientFrame]] = {
 
 
 class Participant(_Frame):
-    kind: Literal["buyer", "agent"]
+    kind: Literal["buyer", "agent", "bot"]
     id: str
 
 
@@ -147,12 +147,14 @@ class Message(_Frame):
     """A stored message as delivered; `sender` is absent for system messages."""
 
     id: str
-    kind: Literal["text", "system"] = "text"
+    kind: Literal["text", "image", "system", "note"] = "text"  # "note": internal, agents only
     sender: Participant | None = None
     text: str = ""
     attachments: list[str] = []
     created_at: str
     client_msg_id: str | None = None
+    language: str | None = None  # detected language of `text`
+    data: dict[str, Any] | None = None  # structured facts of system messages, e.g. {"event": "shipment_status"}
     translations: dict[str, str] = {}
 
 
@@ -206,6 +208,7 @@ class ErrorFrame(_Frame):
     message: str
     ref: str | None = None
     retry_after_ms: int | None = None
+    reasons: list[str] | None = None  # with `rejected`: moderation reason codes
 
 
 ServerFrame = (

@@ -22,6 +22,7 @@ from seabridge import language as lang
 from seabridge.bus.base import Bus, BusEvent
 from seabridge.db.conversations import Conversation, Message
 from seabridge.moderation import Action, ModerationConfig, Moderator
+from seabridge.ratelimit import SlidingWindow
 from seabridge.storage import conversations as store
 from seabridge.storage import stores
 from seabridge.translation import NoTranslator, TranslationError, Translator
@@ -63,6 +64,14 @@ class IllegalStatusChange(Exception):
     pass
 
 
+class RateLimited(Exception):
+    """Too many messages in this conversation; try again after `retry_after_s`."""
+
+    def __init__(self, retry_after_s: float) -> None:
+        super().__init__("too many messages in this conversation; slow down")
+        self.retry_after_s = retry_after_s
+
+
 @dataclass(frozen=True, slots=True)
 class Actor:
     """Who acts: a buyer (visitor, maybe a verified customer), an agent, the bot, or the system."""
@@ -87,6 +96,8 @@ class MessagingService:
     bus: Bus
     moderator: Moderator = field(default_factory=lambda: Moderator(ModerationConfig()))
     translator: Translator = field(default_factory=NoTranslator)
+    # Per conversation, across all its participants and connections (per process).
+    conversation_limit: SlidingWindow = field(default_factory=lambda: SlidingWindow(limit=120, window_s=10.0))
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
 
     async def aclose(self) -> None:
@@ -134,6 +145,8 @@ class MessagingService:
         language: str = "",
         kind: str = "text",
     ) -> SendResult:
+        if actor.kind in ("buyer", "agent") and not self.conversation_limit.allow(conversation_id):
+            raise RateLimited(self.conversation_limit.window_s)
         if not language and kind in ("text", "note"):
             language = lang.detect(text, hint=actor.language).language
         verdict = self.moderator.moderate(text, language or actor.language or "*")

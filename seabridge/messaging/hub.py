@@ -1,0 +1,161 @@
+"""The per-process registry of live connections and the worker that feeds them from the bus.
+
+The hub knows which connections are subscribed to which conversation and hands
+each bus event to them; it never blocks on a connection (each one queues what
+it is given and orders it itself, see `SeqCursor`). Presence is counted here:
+a participant is online in a conversation while at least one of its
+connections in this process is subscribed to it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Protocol
+
+from seabridge.bus.base import BusEvent
+from seabridge.messaging.frames import Message, Participant
+from seabridge.services.messaging import Actor
+from seabridge.state import AppState
+
+log = logging.getLogger(__name__)
+
+ParticipantKey = tuple[str, str]  # (kind, id), e.g. ("buyer", "v_17")
+
+
+class Subscriber(Protocol):
+    """What the hub needs from a connection."""
+
+    @property
+    def store_id(self) -> int | None: ...
+
+    @property
+    def participant(self) -> ParticipantKey | None: ...
+
+    def deliver(self, event: BusEvent) -> None:
+        """Take one event without blocking (queue it or give up on the connection)."""
+
+
+class Hub:
+    def __init__(self) -> None:
+        self._subscribers: dict[int, set[Subscriber]] = {}
+
+    def join(self, subscriber: Subscriber, conversation_id: int) -> bool:
+        """Register; True when the subscriber's participant was not yet online in the conversation."""
+        peers = self._subscribers.setdefault(conversation_id, set())
+        was_online = subscriber.participant in {p.participant for p in peers if p is not subscriber}
+        peers.add(subscriber)
+        return not was_online
+
+    def leave(self, subscriber: Subscriber, conversation_id: int) -> bool:
+        """Unregister; True when the participant has no other connection in the conversation."""
+        peers = self._subscribers.get(conversation_id)
+        if peers is None or subscriber not in peers:
+            return False
+        peers.discard(subscriber)
+        if not peers:
+            del self._subscribers[conversation_id]
+        return subscriber.participant not in {p.participant for p in peers}
+
+    def online(self, conversation_id: int) -> set[ParticipantKey]:
+        return {p.participant for p in self._subscribers.get(conversation_id, ()) if p.participant is not None}
+
+    def connection_count(self) -> int:
+        return len({id(p) for peers in self._subscribers.values() for p in peers})
+
+    def dispatch(self, event: BusEvent) -> None:
+        for subscriber in list(self._subscribers.get(event.conversation_id, ())):
+            if subscriber.store_id != event.store_id:
+                continue
+            try:
+                subscriber.deliver(event)
+            except Exception:  # one connection's failure never affects the others
+                log.exception("delivering an event failed", extra={"conversation_id": event.conversation_id})
+
+
+_hubs: dict[int, Hub] = {}
+
+
+def hub_for(state: AppState) -> Hub:
+    """The hub of this process's state (created on first use)."""
+    return _hubs.setdefault(id(state), Hub())
+
+
+async def hub_worker(state: AppState, stop: asyncio.Event) -> None:
+    """Consume the bus and dispatch every event to the subscribed connections of this process."""
+    hub = hub_for(state)
+    try:
+        async for event in state.bus.events():
+            hub.dispatch(event)
+            if stop.is_set():
+                return
+    finally:
+        if stop.is_set():
+            _hubs.pop(id(state), None)
+
+
+def presence_event(store_id: int, conversation_id: int, participant: ParticipantKey, status: str) -> BusEvent:
+    payload: dict[str, Any] = {"participant": {"kind": participant[0], "id": participant[1]}, "status": status}
+    return BusEvent(store_id, conversation_id, "presence", payload)
+
+
+Fetch = Callable[[int, int], Awaitable[Sequence[Any]]]  # (conversation_id, after_seq) -> messages with .seq
+
+
+class SeqCursor:
+    """The last seq delivered to one connection, per conversation: drops repeats, fills gaps.
+
+    `advance(conversation_id, seq)` says what to do with a live message event
+    of that seq: "drop" (already delivered), "deliver" (the next one), or
+    "fill" (a gap: fetch everything after `last(conversation_id)` from the
+    database first). A lost or reordered bus event therefore never loses or
+    duplicates a message.
+    """
+
+    def __init__(self) -> None:
+        self._last: dict[int, int] = {}
+
+    def __contains__(self, conversation_id: int) -> bool:
+        return conversation_id in self._last
+
+    def start(self, conversation_id: int, seq: int) -> None:
+        self._last[conversation_id] = seq
+
+    def stop(self, conversation_id: int) -> None:
+        self._last.pop(conversation_id, None)
+
+    def last(self, conversation_id: int) -> int:
+        return self._last[conversation_id]
+
+    def classify(self, conversation_id: int, seq: int) -> str:
+        last = self._last[conversation_id]
+        if seq <= last:
+            return "drop"
+        return "deliver" if seq == last + 1 else "fill"
+
+    def moved_to(self, conversation_id: int, seq: int) -> None:
+        if seq > self._last.get(conversation_id, -1):
+            self._last[conversation_id] = seq
+
+
+def wire_message(payload: dict[str, Any]) -> Message:
+    """The wire form of a stored message (from `message_payload`)."""
+    sender = payload.get("sender")
+    return Message(
+        id=str(payload["id"]),
+        kind=payload.get("kind", "text"),
+        sender=Participant(kind=sender["kind"], id=str(sender["id"])) if sender else None,
+        text=payload.get("text", ""),
+        attachments=[str(a.get("id", "")) for a in payload.get("attachments") or [] if isinstance(a, dict)],
+        created_at=payload["created_at"],
+        client_msg_id=payload.get("client_msg_id") if sender else None,
+        language=str(payload.get("language") or "") or None,
+        data=dict(payload.get("data") or {}) or None,
+        translations=dict(payload.get("translations") or {}),
+    )
+
+
+def visible(actor: Actor, payload: dict[str, Any]) -> bool:
+    """Buyers never see internal notes (held messages are never published)."""
+    return actor.kind != "buyer" or payload.get("kind") != "note"

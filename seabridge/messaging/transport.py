@@ -1,0 +1,409 @@
+"""One WebSocket connection: the glue between a Starlette socket and the protocol `Connection`.
+
+Four tasks per connection, all owned by `Peer.run`: the reader feeds frames to
+the core and answers its requests (auth, subscribe, send, ...) in order; the
+writer drains a bounded outgoing queue (a client that does not read is closed
+with 1013 instead of growing memory); the ticker fires the core's timers; the
+deliverer orders bus events from the hub (see `hub.SeqCursor`). Failures stay
+inside the connection: a fault closes it with 1011, never the process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+import time
+from dataclasses import dataclass
+
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from seabridge import security
+from seabridge.bus.base import BusEvent
+from seabridge.db.conversations import Message as StoredMessage
+from seabridge.messaging.errors import CloseCode, ErrorCode
+from seabridge.messaging.events import (
+    AuthRequested,
+    CloseRequested,
+    Event,
+    Outgoing,
+    ProtocolViolation,
+    ReadUpTo,
+    SendRequested,
+    SubscribeRequested,
+    TypingChanged,
+    UnsubscribeRequested,
+)
+from seabridge.messaging.frames import (
+    AckFrame,
+    ErrorFrame,
+    MessageFrame,
+    MessageUpdatedFrame,
+    Participant,
+    PresenceFrame,
+    ReadEventFrame,
+    ResyncRequiredFrame,
+    ServerFrame,
+    SubscribedFrame,
+    TypingEventFrame,
+    encode,
+)
+from seabridge.messaging.hub import Hub, ParticipantKey, SeqCursor, presence_event, visible, wire_message
+from seabridge.messaging.protocol import Connection, ProtocolConfig, SessionInfo
+from seabridge.services.messaging import Actor, Forbidden, NotFound, RateLimited, Rejected, message_payload
+from seabridge.state import AppState
+from seabridge.storage import agents
+
+log = logging.getLogger(__name__)
+
+OUTGOING_LIMIT = 2048  # frames queued for one client before it counts as too slow
+INBOX_LIMIT = 4096  # bus events queued for one connection
+REPLAY_WINDOW = 1000  # messages replayed on subscribe; older gaps get `resync_required`
+FETCH_PAGE = 200
+WRITE_TIMEOUT_S = 10.0
+MINE = "mine"  # a buyer subscribes to "mine" to get (or open) its conversation
+
+
+@dataclass(frozen=True, slots=True)
+class _Close:
+    code: int
+    reason: str
+
+
+def _conversation_id(text: str) -> int | None:
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 19 else None
+
+
+class Peer:
+    def __init__(self, socket: WebSocket, state: AppState, hub: Hub, config: ProtocolConfig) -> None:
+        self._socket = socket
+        self._state = state
+        self._hub = hub
+        self.conn = Connection(config)
+        self.actor: Actor | None = None
+        self._out: asyncio.Queue[str | _Close] = asyncio.Queue()
+        self._inbox: asyncio.Queue[BusEvent] = asyncio.Queue()
+        self._cursor = SeqCursor()
+        self._lock = asyncio.Lock()  # subscribe/replay and live delivery never interleave
+        self._wake = asyncio.Event()  # the core's next deadline may have moved
+        self._closing = False
+
+    # ---- what the hub sees ----------------------------------------------
+
+    @property
+    def store_id(self) -> int | None:
+        return self.actor.store_id if self.actor else None
+
+    @property
+    def participant(self) -> ParticipantKey | None:
+        return (self.actor.kind, self.actor.ref) if self.actor else None
+
+    def deliver(self, event: BusEvent) -> None:
+        if self._closing:
+            return
+        if self._inbox.qsize() >= INBOX_LIMIT:
+            self._overflow()
+            return
+        self._inbox.put_nowait(event)
+
+    # ---- lifecycle -------------------------------------------------------
+
+    async def run(self) -> None:
+        await self._socket.accept()
+        reader = asyncio.create_task(self._read(), name="ws-reader")
+        writer = asyncio.create_task(self._write(), name="ws-writer")
+        helpers = {asyncio.create_task(self._tick(), name="ws-ticker")}
+        helpers.add(asyncio.create_task(self._deliver_loop(), name="ws-deliverer"))
+        try:
+            await asyncio.wait({reader, writer}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            tasks = {reader, writer, *helpers}
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await self._leave_all()
+            self.conn.socket_closed()
+
+    async def _leave_all(self) -> None:
+        self._closing = True
+        actor = self.actor
+        for cid in [c for c in list(self._subscribed_ids())]:
+            if self._hub.leave(self, cid) and actor is not None and self.participant is not None:
+                with contextlib.suppress(Exception):
+                    await self._state.bus.publish(presence_event(actor.store_id, cid, self.participant, "offline"))
+
+    def _subscribed_ids(self) -> list[int]:
+        return [cid for s in self.conn.subscriptions if (cid := _conversation_id(s)) is not None]
+
+    async def _read(self) -> None:
+        while True:
+            try:
+                message = await self._socket.receive()
+            except (WebSocketDisconnect, RuntimeError):
+                return
+            if message["type"] == "websocket.disconnect":
+                return
+            text = message.get("text")
+            data: str | bytes = text if text is not None else (message.get("bytes") or b"")
+            try:
+                await self._handle(self.conn.receive(data))
+            except Exception:
+                log.exception("websocket request failed")
+                self._fault()
+            self._wake.set()
+
+    async def _write(self) -> None:
+        while True:
+            item = await self._out.get()
+            if isinstance(item, _Close):
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(self._socket.close(item.code, item.reason), WRITE_TIMEOUT_S)
+                return
+            try:
+                await asyncio.wait_for(self._socket.send_text(item), WRITE_TIMEOUT_S)
+            except Exception:
+                return  # gone or stuck: the connection ends, the client resumes elsewhere
+
+    async def _tick(self) -> None:
+        while True:
+            deadline = self.conn.next_deadline()
+            if deadline is None:
+                return
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), max(0.0, deadline - time.monotonic()))
+            self._wake.clear()
+            self._emit(self.conn.tick())
+
+    async def _deliver_loop(self) -> None:
+        while True:
+            event = await self._inbox.get()
+            try:
+                await self._deliver(event)
+            except Exception:
+                log.exception("delivering to a websocket failed", extra={"conversation_id": event.conversation_id})
+                self._fault()
+
+    # ---- output ----------------------------------------------------------
+
+    def _emit(self, events: list[Event]) -> None:
+        for event in events:
+            if isinstance(event, Outgoing):
+                if self._out.qsize() >= OUTGOING_LIMIT:
+                    self._overflow()
+                    return
+                self._out.put_nowait(encode(event.frame))
+            elif isinstance(event, CloseRequested):
+                self._closing = True
+                self._out.put_nowait(_Close(event.code, event.reason))
+            elif isinstance(event, ProtocolViolation):
+                log.info("websocket protocol violation", extra={"code": event.error.code.value})
+
+    def _send(self, frame: ServerFrame) -> None:
+        self._emit(self.conn.send(frame))
+
+    def _overflow(self) -> None:
+        """Too slow a reader: drop what is queued and close; the client resumes from its last seq."""
+        log.warning("websocket client too slow; closing", extra={"queued": self._out.qsize()})
+        while not self._out.empty():
+            self._out.get_nowait()
+        self._closing = True
+        self._emit(self.conn.close(CloseCode.TRY_AGAIN_LATER, "slow_consumer"))
+
+    def _fault(self) -> None:
+        self._emit(self.conn.send_error(ErrorCode.INTERNAL_ERROR, "server error; reconnect and resume"))
+        self._emit(self.conn.close(CloseCode.SERVER_ERROR, ErrorCode.INTERNAL_ERROR.value))
+
+    # ---- requests from the core -----------------------------------------
+
+    async def _handle(self, events: list[Event]) -> None:
+        for event in events:
+            if isinstance(event, AuthRequested):
+                await self._handle(await self._authenticate(event.token))
+            elif isinstance(event, SubscribeRequested):
+                await self._subscribe(event.conversation_id, event.after_seq)
+            elif isinstance(event, UnsubscribeRequested):
+                await self._unsubscribe(event.conversation_id)
+            elif isinstance(event, SendRequested):
+                await self._store(event)
+            elif isinstance(event, TypingChanged | ReadUpTo):
+                await self._typing_or_read(event)
+            else:
+                self._emit([event])
+
+    async def _authenticate(self, token: str) -> list[Event]:
+        expires: float
+        if token.startswith(security.BUYER_PREFIX):
+            try:
+                claims = security.verify_buyer_token(self._state.server_key, token)
+            except security.TokenError:
+                return self.conn.reject()
+            actor = Actor(claims.store_id, "buyer", claims.visitor_id, claims.customer_id)
+            expires = float(claims.expires_at)
+        elif token.startswith(security.SESSION_PREFIX):
+            async with self._state.sessions() as session:
+                found = await agents.find_session(session, token)
+            if found is None:
+                return self.conn.reject()
+            row, agent = found
+            actor = Actor(agent.store_id, "agent", str(agent.id), role=agent.role, language=agent.language)
+            expires = row.expires_at.timestamp()
+        else:
+            return self.conn.reject()
+        self.actor = actor
+        info = SessionInfo(
+            session_id="ws_" + secrets.token_hex(6),
+            principal_kind="buyer" if actor.kind == "buyer" else "agent",
+            principal_id=actor.ref,
+            expires_at=time.monotonic() + (expires - time.time()),
+        )
+        return self.conn.authenticated(info)
+
+    async def _subscribe(self, requested: str, after_seq: int | None) -> None:
+        actor = self.actor
+        assert actor is not None and self.participant is not None
+        messaging = self._state.messaging
+        if requested == MINE and actor.kind == "buyer":
+            cid: int | None = (await messaging.open_for_buyer(actor)).id
+        else:
+            cid = _conversation_id(requested)
+        if cid is None:
+            self._emit(self.conn.send_error(ErrorCode.NOT_FOUND, "no such conversation", ref=requested))
+            return
+        async with self._lock:
+            newly_online = self._hub.join(self, cid)
+            try:
+                # Read last_seq only after joining: every later message then reaches us via the bus.
+                async with self._state.sessions() as session:
+                    last = (await messaging.conversation_for(actor, cid, session)).last_seq
+            except NotFound:
+                if str(cid) not in self.conn.subscriptions:
+                    self._hub.leave(self, cid)
+                self._emit(self.conn.send_error(ErrorCode.NOT_FOUND, "no such conversation", ref=requested))
+                return
+            self._send(SubscribedFrame(conversation_id=str(cid), last_seq=last))
+            if after_seq is None or after_seq >= last:
+                self._cursor.start(cid, last)
+            elif last - after_seq > REPLAY_WINDOW:
+                self._send(ResyncRequiredFrame(conversation_id=str(cid), from_seq=after_seq + 1))
+                self._cursor.start(cid, last)
+            else:
+                self._cursor.start(cid, after_seq)
+                await self._fill(actor, cid, last)
+        for other in self._hub.online(cid) - {self.participant}:
+            self._send(PresenceFrame(participant=_participant(other), status="online", conversation_id=str(cid)))
+        if newly_online:
+            await self._state.bus.publish(presence_event(actor.store_id, cid, self.participant, "online"))
+
+    async def _unsubscribe(self, requested: str) -> None:
+        cid = _conversation_id(requested)
+        if cid is None or self.actor is None or self.participant is None:
+            return
+        async with self._lock:
+            self._cursor.stop(cid)
+            offline = self._hub.leave(self, cid)
+        if offline:
+            await self._state.bus.publish(presence_event(self.actor.store_id, cid, self.participant, "offline"))
+
+    async def _store(self, request: SendRequested) -> None:
+        actor = self.actor
+        cid = _conversation_id(request.conversation_id)
+        assert actor is not None and cid is not None  # the core only accepts subscribed ids
+        ref = request.client_msg_id
+        try:
+            result = await self._state.messaging.send(
+                actor, cid, ref, request.text, attachments=[{"id": a} for a in request.attachments]
+            )
+        except Rejected as exc:
+            self._send(
+                ErrorFrame(code=ErrorCode.REJECTED, message="message refused", ref=ref, reasons=list(exc.reasons))
+            )
+            return
+        except NotFound:
+            self._emit(self.conn.send_error(ErrorCode.NOT_FOUND, "no such conversation", ref=ref))
+            return
+        except Forbidden:
+            self._emit(self.conn.send_error(ErrorCode.FORBIDDEN, "not allowed", ref=ref))
+            return
+        except RateLimited as exc:
+            retry_ms = int(exc.retry_after_s * 1000)
+            self._send(ErrorFrame(code=ErrorCode.RATE_LIMITED, message=str(exc), ref=ref, retry_after_ms=retry_ms))
+            return
+        m = result.message
+        ack = AckFrame(
+            client_msg_id=ref,
+            conversation_id=request.conversation_id,
+            seq=m.seq,
+            message_id=str(m.id),
+            duplicate=result.duplicate,
+        )
+        self._send(ack)
+
+    async def _typing_or_read(self, request: TypingChanged | ReadUpTo) -> None:
+        actor = self.actor
+        cid = _conversation_id(request.conversation_id)
+        assert actor is not None and cid is not None
+        try:
+            if isinstance(request, TypingChanged):
+                await self._state.messaging.typing(actor, cid, request.active)
+            else:
+                await self._state.messaging.mark_read(actor, cid, request.seq)
+        except NotFound:
+            self._emit(self.conn.send_error(ErrorCode.NOT_FOUND, "no such conversation", ref=request.conversation_id))
+
+    # ---- delivery --------------------------------------------------------
+
+    async def _deliver(self, event: BusEvent) -> None:
+        actor, me = self.actor, self.participant
+        cid = event.conversation_id
+        if actor is None or cid not in self._cursor:
+            return
+        if event.type == "message":
+            async with self._lock:
+                if cid not in self._cursor:
+                    return
+                action = self._cursor.classify(cid, event.seq)
+                if action == "fill":
+                    await self._fill(actor, cid, event.seq)
+                elif action == "deliver":
+                    if visible(actor, event.payload):
+                        self._send(
+                            MessageFrame(conversation_id=str(cid), seq=event.seq, message=wire_message(event.payload))
+                        )
+                    self._cursor.moved_to(cid, event.seq)
+            return
+        if event.type == "message_updated" and visible(actor, event.payload):
+            message = wire_message(event.payload)
+            self._send(MessageUpdatedFrame(conversation_id=str(cid), seq=event.seq, message=message))
+            return
+        who = event.payload.get("participant")
+        if not isinstance(who, dict) or (who.get("kind"), who.get("id")) == me:
+            return  # only other participants' typing, reads and presence
+        participant = Participant(kind=who["kind"], id=str(who["id"]))
+        if event.type == "typing":
+            active = bool(event.payload.get("active"))
+            self._send(TypingEventFrame(conversation_id=str(cid), participant=participant, active=active))
+        elif event.type == "read":
+            self._send(ReadEventFrame(conversation_id=str(cid), participant=participant, seq=int(event.payload["seq"])))
+        elif event.type == "presence":
+            status = "online" if event.payload.get("status") == "online" else "offline"
+            self._send(PresenceFrame(participant=participant, status=status, conversation_id=str(cid)))
+
+    async def _fill(self, actor: Actor, cid: int, up_to: int) -> None:
+        """Deliver stored messages after the cursor, at least up to `up_to` (called with the lock held)."""
+        while self._cursor.last(cid) < up_to and not self._closing:
+            rows = await self._state.messaging.history_after(actor, cid, self._cursor.last(cid), FETCH_PAGE)
+            if not rows:
+                break
+            for row in rows:
+                self._send_stored(cid, row)
+                self._cursor.moved_to(cid, row.seq)
+        self._cursor.moved_to(cid, up_to)
+
+    def _send_stored(self, cid: int, row: StoredMessage) -> None:
+        self._send(MessageFrame(conversation_id=str(cid), seq=row.seq, message=wire_message(message_payload(row))))
+
+
+def _participant(key: ParticipantKey) -> Participant:
+    kind = key[0] if key[0] in ("buyer", "agent", "bot") else "bot"
+    return Participant.model_validate({"kind": kind, "id": key[1]})

@@ -1,0 +1,237 @@
+"""The outgoing-webhook dispatcher: outbox events -> deliveries -> signed HTTP POSTs.
+
+Each pass (1) fans undispatched outbox events out to one delivery per matching
+enabled endpoint, and (2) sends the deliveries that are due. A delivery is
+leased before it is sent (see `storage.webhooks`), so two processes never send
+the same one at once, and one that was in flight when its process died is sent
+again once the lease runs out: delivery is at-least-once, and receivers
+de-duplicate by `Seabridge-Event-Id`.
+
+Nothing here logs a payload or a URL; log records carry ids only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import hmac
+import json
+import logging
+import random
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from seabridge.bus.base import BusEvent
+from seabridge.storage import webhooks as store
+
+if TYPE_CHECKING:
+    from seabridge.state import AppState
+
+log = logging.getLogger(__name__)
+
+USER_AGENT = "Seabridge-Webhooks/1"
+# Seconds to wait after failed attempt 1, 2, 3...; after the last one the delivery is `failed`.
+RETRY_SCHEDULE: tuple[float, ...] = (30, 120, 600, 3600, 6 * 3600, 12 * 3600, 24 * 3600)
+MAX_ATTEMPTS = len(RETRY_SCHEDULE) + 1
+# Bus event types that follow an outbox write; hearing one wakes the dispatcher at once.
+_WAKING_BUS_EVENTS = frozenset({"message", "conversation"})
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def endpoint_secret_purpose(endpoint_id: int) -> str:
+    return f"webhook-endpoint:{endpoint_id}"
+
+
+def sign(secret: str, timestamp: int, body: bytes) -> str:
+    """The `Seabridge-Signature` header value: t=<unix seconds>,v1=<hex HMAC-SHA256 of "t.body">."""
+    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={mac}"
+
+
+def event_body(event_id: int, type_: str, created_at: datetime, store_id: int, payload: dict[str, Any]) -> bytes:
+    doc = {
+        "id": event_id,
+        "type": type_,
+        "created_at": created_at.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "store_id": store_id,
+        "data": payload,
+    }
+    return json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def backoff(attempt: int, schedule: tuple[float, ...], jitter: float, rng: random.Random) -> float | None:
+    """Seconds until the next try after failed attempt `attempt` (1-based); None = give up."""
+    if attempt > len(schedule):
+        return None
+    base = schedule[attempt - 1]
+    return base * (1 + rng.uniform(-jitter, jitter))
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    status: int | None
+    error: str
+
+    @property
+    def delivered(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300
+
+
+@dataclass(slots=True)
+class WebhookDispatcher:
+    sessions: async_sessionmaker[AsyncSession]
+    secret_for: Callable[[str, int, int], str]  # (purpose, store id, secret version) -> secret
+    clock: Clock = utc_now
+    poll_interval: float = 1.0
+    timeout_s: float = 10.0
+    lease_s: float = 60.0
+    schedule: tuple[float, ...] = RETRY_SCHEDULE
+    jitter: float = 0.1
+    rng: random.Random = field(default_factory=random.Random)
+    batch: int = 50
+    transport: httpx.AsyncBaseTransport | None = None
+    _wake: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @classmethod
+    def for_state(cls, state: AppState, **options: Any) -> WebhookDispatcher:
+        return cls(state.sessions, state.store_secret, **options)
+
+    def wake(self) -> None:
+        """Run a pass now (new events, a manual retry, or a test that moved the clock)."""
+        self._wake.set()
+
+    async def run(self, stop: asyncio.Event, wake_on: AsyncIterator[BusEvent] | None = None) -> None:
+        """Pass after pass until `stop` is set; any message or status event in `wake_on` starts one at once."""
+        listener = asyncio.create_task(self._listen(wake_on)) if wake_on is not None else None
+        try:
+            async with httpx.AsyncClient(
+                timeout=self.timeout_s, follow_redirects=False, transport=self.transport
+            ) as http:
+                while not stop.is_set():
+                    self._wake.clear()
+                    busy = await self.run_once(http)
+                    if busy:
+                        continue
+                    await self._idle(stop, await self._seconds_to_next_due())
+        finally:
+            if listener is not None:
+                listener.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await listener
+
+    async def _listen(self, events: AsyncIterator[BusEvent]) -> None:
+        try:
+            async for event in events:
+                if event.type in _WAKING_BUS_EVENTS:
+                    self._wake.set()
+        except Exception:
+            # Only a shortcut: without it the dispatcher still polls every `poll_interval`.
+            log.exception("webhook dispatcher stopped listening to the bus; polling only")
+
+    async def _idle(self, stop: asyncio.Event, due_in: float | None) -> None:
+        timeout = self.poll_interval if due_in is None else max(0.01, min(self.poll_interval, due_in))
+        waiters = {asyncio.create_task(stop.wait()), asyncio.create_task(self._wake.wait())}
+        try:
+            await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in waiters:
+                waiter.cancel()
+            await asyncio.gather(*waiters, return_exceptions=True)
+
+    async def _seconds_to_next_due(self) -> float | None:
+        async with self.sessions() as session:
+            due = await store.next_due_at(session)
+        return None if due is None else (due - self.clock()).total_seconds()
+
+    async def run_once(self, http: httpx.AsyncClient | None = None) -> bool:
+        """One pass; True when there may be more to do right away. Tests call it directly."""
+        if http is None:
+            async with httpx.AsyncClient(
+                timeout=self.timeout_s, follow_redirects=False, transport=self.transport
+            ) as own:
+                return await self.run_once(own)
+        async with self.sessions() as session, session.begin():
+            taken = await store.fan_out(session, self.clock())
+        async with self.sessions() as session:
+            due = await store.due_ids(session, self.clock(), self.batch)
+        for delivery_id in due:
+            await self._attempt(http, delivery_id)
+        return taken > 0 or len(due) == self.batch
+
+    async def _attempt(self, http: httpx.AsyncClient, delivery_id: int) -> None:
+        now = self.clock()
+        async with self.sessions() as session, session.begin():
+            claimed = await store.claim(session, delivery_id, now, now + timedelta(seconds=self.lease_s))
+        if claimed is None:
+            return  # another process has it
+        if claimed.endpoint.disabled_at is not None:
+            outcome = Outcome(None, "endpoint disabled")
+        else:
+            outcome = await self._send(http, claimed)
+        await self._record(claimed, outcome)
+
+    async def _send(self, http: httpx.AsyncClient, claimed: store.Claimed) -> Outcome:
+        event, endpoint = claimed.event, claimed.endpoint
+        body = event_body(event.id, event.type, event.created_at, event.store_id, event.payload)
+        secret = self.secret_for(endpoint_secret_purpose(endpoint.id), endpoint.store_id, claimed.secret_version)
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": USER_AGENT,
+            "Seabridge-Event-Id": str(event.id),
+            "Seabridge-Signature": sign(secret, int(self.clock().timestamp()), body),
+        }
+        try:
+            async with http.stream("POST", endpoint.url, content=body, headers=headers) as response:
+                return Outcome(response.status_code, "" if response.is_success else f"HTTP {response.status_code}")
+        except httpx.TimeoutException:
+            return Outcome(None, "timed out")
+        except httpx.HTTPError as exc:
+            # The class name only: httpx messages may quote the URL.
+            return Outcome(None, f"request failed: {type(exc).__name__}")
+
+    async def _record(self, claimed: store.Claimed, outcome: Outcome) -> None:
+        now = self.clock()
+        fields = {"delivery_id": claimed.delivery_id, "endpoint_id": claimed.endpoint.id, "attempt": claimed.attempt}
+        async with self.sessions() as session, session.begin():
+            if outcome.delivered:
+                state, next_at = "delivered", None
+            elif outcome.status == 410 or claimed.endpoint.disabled_at is not None:
+                state, next_at = "failed", None
+                if outcome.status == 410:
+                    await store.disable_endpoint_by_id(session, claimed.endpoint.id, now)
+                    log.warning("webhook endpoint answered 410 Gone; disabled", extra=fields)
+            else:
+                delay = backoff(claimed.attempt, self.schedule, self.jitter, self.rng)
+                state = "pending" if delay is not None else "failed"
+                next_at = now + timedelta(seconds=delay) if delay is not None else None
+            recorded = await store.finish(
+                session,
+                claimed,
+                state=state,
+                next_attempt_at=next_at,
+                status=outcome.status,
+                error=outcome.error,
+                delivered_at=now if outcome.delivered else None,
+            )
+        if not recorded:
+            log.warning("webhook lease expired before the attempt finished; outcome dropped", extra=fields)
+        elif state == "failed":
+            log.warning("webhook delivery failed for good", extra={**fields, "status": outcome.status})
+        elif state == "pending":
+            log.info("webhook attempt failed; will retry", extra={**fields, "status": outcome.status})
+
+
+async def webhook_dispatcher(state: AppState, stop: asyncio.Event) -> None:
+    """The worker: the dispatcher with the real clock, woken by message and status events on the bus."""
+    await WebhookDispatcher.for_state(state).run(stop, wake_on=state.bus.events())
