@@ -1,0 +1,396 @@
+"""Messaging benchmark: Seabridge's WebSocket endpoint against a minimal `websockets` broadcast server.
+
+    .venv/bin/python bench/messaging.py [--json] [--connections 1000] [--conversations 100] [--duration 10]
+        [--database-url postgresql://postgres@127.0.0.1:5432] [--py-spy FILE]
+
+Seabridge: a real `seabridge serve` process (its per-connection rate limits
+raised by a small launcher, as in tests/support/server.py) on a free loopback
+port, over embedded SQLite in a temporary data dir, or over a scratch database
+created (and dropped) on the PostgreSQL server given by `--database-url`. The
+benchmark makes one store, `--conversations` buyer conversations and a few
+agents directly in the database, then points the load generator
+(bench/_ws_load.py, a separate process) at it. Each conversation has
+connections/conversations connections: its buyer on half of them (browser tabs,
+rounded up) and one connection for each of the other half's agents (agent k
+of the store connects once to every conversation). Two connections per
+conversation send: the buyer's first and the first agent's. Every message is
+delivered to every connection of its conversation, the sender's included.
+
+Baseline: bench/_ws_baseline.py, a room broadcast server written directly on
+`websockets` (join by id, server-assigned seq, ack, broadcast; no auth, no
+storage), under the same connections, rooms, senders and phases.
+
+Measured on each server (see bench/_ws_load.py for the phases): idle memory
+per connection (VmRSS after connecting and subscribing everyone, minus VmRSS
+before, over the connection count), maximum delivered message frames/s with a
+window of unacknowledged sends per sender, and end-to-end latency p50/p99 at a
+fixed offered load of half that maximum (the latency figures reported at the
+top level). The ratio is Seabridge's max delivered/s over the baseline's.
+Processes, temporary files and the scratch database are removed at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg import sql
+from rich.console import Console
+from rich.table import Table
+
+from seabridge import security
+from seabridge.services import importer
+from seabridge.services.messaging import Actor
+from seabridge.settings import Settings
+from seabridge.state import AppState
+from seabridge.storage import agents
+
+HERE = Path(__file__).resolve().parent
+SECRET_KEY = "bench-messaging-key"  # noqa: S105 (a throwaway server key for a temporary database)
+STORE_TOML = """\
+name = "Bench Store"
+default_language = "en"
+currency = "USD"
+timezone = "UTC"
+[policies]
+return_window_days = 30
+payment_methods = ["card"]
+[[shipping]]
+countries = ["*"]
+days_min = 7
+days_max = 12
+cost = 6.9
+"""
+# Per-connection limits for load: no rate limiting, no idle close during the run.
+LIMITS = {
+    "frames_per_s": 1e6,
+    "frame_burst": 10**6,
+    "sends_per_s": 1e6,
+    "send_burst": 10**6,
+    "idle_timeout_s": 3600.0,
+}
+_LAUNCH_WITH_CONFIG = (
+    "import sys\n"
+    "from seabridge.api import ws\n"
+    "from seabridge.messaging.protocol import ProtocolConfig\n"
+    "ws.config = ProtocolConfig(**{k: float(v) if '.' in v or 'e' in v else int(v) for k, v in "
+    "(a.split('=') for a in sys.argv[1].split(','))})\n"
+    "sys.argv = ['seabridge', *sys.argv[2:]]\n"
+    "from seabridge.cli.main import main\n"
+    "main()\n"
+)
+KEYS = ("delivered_per_s", "p50_ms", "p99_ms", "idle_kib_per_conn")
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    connections: int
+    conversations: int
+
+    @property
+    def per_conversation(self) -> int:
+        return self.connections // self.conversations
+
+    @property
+    def buyer_connections(self) -> int:
+        return (self.per_conversation + 1) // 2
+
+    @property
+    def agents(self) -> int:
+        return self.per_conversation - self.buyer_connections
+
+
+# --- processes -----------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Server:
+    """A server subprocess that prints a line with "listening" and its http:// URL once it accepts."""
+
+    def __init__(self, args: list[str], env: dict[str, str]) -> None:
+        self.output: list[str] = []
+        self.proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        assert self.proc.stdout is not None
+        self.url = ""
+        for line in self.proc.stdout:
+            self.output.append(line)
+            match = re.search(r"http://(127\.0\.0\.1:\d+)", line)
+            if match and "listening" in line:
+                self.url = f"ws://{match.group(1)}"
+                break
+        if not self.url:
+            self.stop()
+            raise RuntimeError("server did not start:\n" + "".join(self.output))
+        self._drain = threading.Thread(target=self._read_rest, daemon=True)
+        self._drain.start()
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def _read_rest(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.output.append(line)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
+
+
+def run_load(plan: dict[str, Any], folder: Path, server: Server, py_spy: Path | None, log: Console) -> dict[str, Any]:
+    """Run bench/_ws_load.py on `plan`; return its result (and profile the server's max phase if asked)."""
+    path = folder / f"plan-{uuid.uuid4().hex[:6]}.json"
+    path.write_text(json.dumps(plan))
+    proc = subprocess.Popen([sys.executable, str(HERE / "_ws_load.py"), str(path)], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    result: dict[str, Any] | None = None
+    spy: subprocess.Popen[bytes] | None = None
+    for line in proc.stdout:
+        item = json.loads(line)
+        if "result" in item:
+            result = item["result"]
+            continue
+        log.log(f"  {item}")
+        if item["event"] == "max_start" and py_spy is not None:
+            spy_args = ["py-spy", "record", "--pid", str(server.pid), "--duration", str(int(plan["duration_s"]))]
+            spy_args += ["--format", "raw", "--nonblocking", "--output", str(py_spy)]
+            spy = subprocess.Popen(spy_args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc.wait()
+    if spy is not None:
+        spy.wait()
+    if proc.returncode != 0 or result is None:
+        raise RuntimeError(f"load generator failed ({proc.returncode}); server output:\n" + "".join(server.output))
+    return result
+
+
+def plan_for(url: str, pid: int, connections: list[dict[str, Any]], args: argparse.Namespace) -> dict[str, Any]:
+    return {
+        "url": url,
+        "server_pid": pid,
+        "connections": connections,
+        "duration_s": args.duration,
+        "warmup_s": 2.0,
+        "settle_s": 2.0,
+        "window": args.window,
+        "fixed_fraction": 0.5,
+    }
+
+
+# --- Seabridge -----------------------------------------------------------------
+
+
+@contextmanager
+def scratch_database(server_url: str | None, folder: Path) -> Iterator[str]:
+    """A SQLAlchemy URL: a SQLite file in `folder`, or a fresh PostgreSQL database dropped afterwards."""
+    if server_url is None:
+        yield f"sqlite+aiosqlite:///{folder / 'seabridge.db'}"
+        return
+    server_url = server_url.rstrip("/")
+    name = f"seabridge_bench_msg_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(f"{server_url}/postgres", autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield f"{server_url}/{name}".replace("postgresql://", "postgresql+asyncpg://", 1)
+    finally:
+        with psycopg.connect(f"{server_url}/postgres", autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+async def seabridge_connections(settings: Settings, layout: Layout) -> list[dict[str, Any]]:
+    """Make the store, agents and conversations; return the connection specs for the load generator."""
+    state = await AppState.open(settings)
+    try:
+        result = await importer.import_files(state.sessions, {"store.toml": STORE_TOML.encode()})
+        store_id = result.store_id
+        agent_tokens: list[str] = []
+        async with state.sessions() as session, session.begin():
+            for k in range(layout.agents):
+                agent = await agents.create_agent(
+                    session, store_id, email=f"agent{k}@example.com", name=f"Agent {k}", role="agent", password="x" * 12
+                )
+                token, _ = await agents.start_session(session, agent, hours=2)
+                agent_tokens.append(token)
+        specs: list[dict[str, Any]] = []
+        expires = int(time.time()) + 2 * 3600
+        for c in range(layout.conversations):
+            visitor = f"v_bench_{c}"
+            conv = await state.messaging.open_for_buyer(Actor(store_id, "buyer", visitor))
+            cid = str(conv.id)
+            buyer = security.sign_buyer_token(state.server_key, security.BuyerClaims(store_id, visitor, None, expires))
+            tokens = [buyer] * layout.buyer_connections + agent_tokens
+            for i, token in enumerate(tokens):
+                specs.append(
+                    {
+                        "conversation_id": cid,
+                        "sender": i in (0, layout.buyer_connections),
+                        "handshake": [
+                            {"frame": {"type": "auth", "token": token}, "expect": "ready"},
+                            {"frame": {"type": "subscribe", "conversation_id": cid}, "expect": "subscribed"},
+                        ],
+                    }
+                )
+        return specs
+    finally:
+        await state.close()
+
+
+def run_seabridge(args: argparse.Namespace, layout: Layout, folder: Path, log: Console) -> dict[str, Any]:
+    data_dir = folder / "data"
+    data_dir.mkdir()
+    with scratch_database(args.database_url, folder) as database_url:
+        settings = Settings(data_dir=data_dir, database_url=database_url, secret_key=SECRET_KEY)
+        specs = asyncio.run(seabridge_connections(settings, layout))
+        env = {
+            **os.environ,
+            "SEABRIDGE_DATA_DIR": str(data_dir),
+            "SEABRIDGE_DATABASE_URL": database_url,
+            "SEABRIDGE_SECRET_KEY": SECRET_KEY,
+            "SEABRIDGE_LOG_LEVEL": "WARNING",
+            "COLUMNS": "200",
+        }
+        overrides = ",".join(f"{k}={v}" for k, v in LIMITS.items())
+        cli = ["serve", "--port", str(free_port())]
+        server = Server([sys.executable, "-c", _LAUNCH_WITH_CONFIG, overrides, *cli], env)
+        try:
+            log.log(f"seabridge ({'postgresql' if args.database_url else 'sqlite'}) pid {server.pid}")
+            return run_load(plan_for(server.url + "/v1/ws", server.pid, specs, args), folder, server, args.py_spy, log)
+        finally:
+            server.stop()
+
+
+# --- baseline ------------------------------------------------------------------
+
+
+def baseline_connections(layout: Layout) -> list[dict[str, Any]]:
+    specs: list[dict[str, Any]] = []
+    for c in range(layout.conversations):
+        cid = str(c + 1)
+        members = [f"buyer:v_{c}"] * layout.buyer_connections + [f"agent:{k}" for k in range(layout.agents)]
+        for i, who in enumerate(members):
+            join = {"type": "join", "conversation_id": cid, "who": who}
+            specs.append(
+                {
+                    "conversation_id": cid,
+                    "sender": i in (0, layout.buyer_connections),
+                    "handshake": [{"frame": join, "expect": "joined"}],
+                }
+            )
+    return specs
+
+
+def run_baseline(args: argparse.Namespace, layout: Layout, folder: Path, log: Console) -> dict[str, Any]:
+    args_ = [sys.executable, str(HERE / "_ws_baseline.py"), "--port", str(free_port())]
+    server = Server(args_, dict(os.environ))
+    try:
+        log.log(f"baseline pid {server.pid}")
+        return run_load(plan_for(server.url, server.pid, baseline_connections(layout), args), folder, server, None, log)
+    finally:
+        server.stop()
+
+
+# --- report --------------------------------------------------------------------
+
+
+def summary(result: dict[str, Any]) -> dict[str, Any]:
+    fixed = result["fixed"]
+    return {
+        "delivered_per_s": result["max"]["delivered_per_s"],
+        "p50_ms": fixed["p50_ms"],
+        "p99_ms": fixed["p99_ms"],
+        "idle_kib_per_conn": result["idle_kib_per_conn"],
+        "offered_per_s": fixed["offered_per_s"],
+        "fixed_delivered_per_s": fixed["delivered_per_s"],
+        "max_sends_per_s": result["max"]["acked_per_s"],
+        "server_cpu_max": result["max"]["server_cpu"],
+        "loadgen_cpu_max": result["max"]["loadgen_cpu"],
+        "detail": result,
+    }
+
+
+def print_table(report: dict[str, Any], console: Console) -> None:
+    table = Table(title=f"Messaging: {report['connections']} connections, {report['conversations']} conversations")
+    table.add_column("measure")
+    table.add_column("Seabridge", justify="right")
+    table.add_column("baseline", justify="right")
+    rows = [
+        ("max delivered msgs/s", "delivered_per_s"),
+        ("max sends/s (acked)", "max_sends_per_s"),
+        ("server CPU at max (cores)", "server_cpu_max"),
+        ("load generator CPU at max (cores)", "loadgen_cpu_max"),
+        ("offered sends/s (fixed phase)", "offered_per_s"),
+        ("latency p50 ms (fixed)", "p50_ms"),
+        ("latency p99 ms (fixed)", "p99_ms"),
+        ("idle KiB per connection", "idle_kib_per_conn"),
+    ]
+    for label, key in rows:
+        table.add_row(label, f"{report['seabridge'][key]:,}", f"{report['baseline'][key]:,}")
+    console.print(table)
+    console.print(f"backend: {report['backend']}; ratio (delivered/s): {report['ratio']}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--connections", type=int, default=1000)
+    parser.add_argument("--conversations", type=int, default=100)
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds of each measured phase")
+    parser.add_argument("--window", type=int, default=4, help="unacknowledged sends per sender in the max phase")
+    parser.add_argument("--database-url", help="a PostgreSQL server (postgresql://user@host:port); default SQLite")
+    parser.add_argument("--py-spy", type=Path, help="record the Seabridge server's max phase (raw py-spy stacks)")
+    parser.add_argument("--skip-baseline", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    layout = Layout(args.connections, args.conversations)
+    if args.connections % args.conversations or layout.per_conversation < 2:
+        parser.error("--connections must be a multiple of --conversations, with at least 2 per conversation")
+    log = Console(stderr=True, quiet=args.json)
+    with tempfile.TemporaryDirectory(prefix="seabridge-bench-msg-") as tmp:
+        folder = Path(tmp)
+        seabridge = summary(run_seabridge(args, layout, folder, log))
+        baseline = summary(run_baseline(args, layout, folder, log)) if not args.skip_baseline else seabridge
+    report = {
+        "seabridge": seabridge,
+        "baseline": baseline,
+        "ratio": round(seabridge["delivered_per_s"] / baseline["delivered_per_s"], 3),
+        "backend": "postgresql" if args.database_url else "sqlite",
+        "connections": args.connections,
+        "conversations": args.conversations,
+        "mix": f"{layout.buyer_connections} buyer + {layout.agents} agent connections per conversation, 2 senders",
+    }
+    if args.json:
+        print(json.dumps(report))
+    else:
+        print_table(report, Console())
+
+
+if __name__ == "__main__":
+    main()
