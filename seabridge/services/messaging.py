@@ -23,6 +23,7 @@ from seabridge.bus.base import Bus, BusEvent
 from seabridge.db.conversations import Conversation, Message
 from seabridge.moderation import Action, ModerationConfig, Moderator
 from seabridge.ratelimit import SlidingWindow
+from seabridge.services.writer import ConversationMissing, MessageWriter, PendingSend
 from seabridge.storage import conversations as store
 from seabridge.storage import stores
 from seabridge.translation import NoTranslator, TranslationError, Translator
@@ -99,8 +100,13 @@ class MessagingService:
     # Per conversation, across all its participants and connections (per process).
     conversation_limit: SlidingWindow = field(default_factory=lambda: SlidingWindow(limit=120, window_s=10.0))
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    writer: MessageWriter = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.writer = MessageWriter(self.sessions, message_payload)
 
     async def aclose(self) -> None:
+        await self.writer.aclose()
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -155,8 +161,20 @@ class MessagingService:
         status = "held" if verdict.action is Action.HOLD else "delivered"
         if kind == "note" and actor.kind != "agent":
             raise Forbidden("only agents write internal notes")
-        try:
-            result = await self._store_message(
+        item = PendingSend(
+            actor_store_id=actor.store_id,
+            actor_kind=actor.kind,
+            actor_ref=actor.ref,
+            may_see=lambda conv: _may_see(actor, conv),
+            conversation_id=conversation_id,
+            client_msg_id=client_msg_id,
+            text=verdict.text,
+            status=status,
+            reasons=list(verdict.reasons),
+            attachments=attachments or [],
+            language=language,
+            kind=kind,
+            one_by_one=lambda: self._store_one(
                 actor,
                 conversation_id,
                 client_msg_id,
@@ -166,14 +184,13 @@ class MessagingService:
                 attachments or [],
                 language,
                 kind,
-            )
-        except IntegrityError:
-            # Two sends with one client id raced; the other one won. Answer with its message.
-            async with self.sessions() as session:
-                first = await store.find_by_client_id(session, conversation_id, actor.kind, actor.ref, client_msg_id)
-            if first is None:
-                raise
-            return SendResult(first, True)
+            ),
+        )
+        try:
+            message, duplicate = await self.writer.submit(item)
+        except ConversationMissing as exc:
+            raise NotFound(str(exc)) from exc
+        result = SendResult(message, duplicate)
         if not result.duplicate and result.message.status == "delivered":
             await self.bus.publish(
                 BusEvent(
@@ -213,6 +230,32 @@ class MessagingService:
             await self.bus.publish(
                 BusEvent(message.store_id, message.conversation_id, "message_updated", payload, message.seq)
             )
+
+    async def _store_one(
+        self,
+        actor: Actor,
+        conversation_id: int,
+        client_msg_id: str,
+        text: str,
+        status: str,
+        reasons: list[str],
+        attachments: list[dict[str, Any]],
+        language: str,
+        kind: str,
+    ) -> tuple[Message, bool]:
+        """One send in its own transaction: the path taken when a batch conflicts."""
+        try:
+            result = await self._store_message(
+                actor, conversation_id, client_msg_id, text, status, reasons, attachments, language, kind
+            )
+        except IntegrityError:
+            # Two sends with one client id raced; the other one won. Answer with its message.
+            async with self.sessions() as session:
+                first = await store.find_by_client_id(session, conversation_id, actor.kind, actor.ref, client_msg_id)
+            if first is None:
+                raise
+            return first, True
+        return result.message, result.duplicate
 
     async def _store_message(
         self,
