@@ -58,8 +58,14 @@ class SeabridgeClient:
         backoff_s: float = 0.5,
         backoff_max_s: float = 30.0,
         open_timeout_s: float = 10.0,
+        max_in_flight: int = 64,
     ) -> None:
         self.url = url
+        # Sends written but not yet acked on this connection; more would only queue on the server
+        # (and delay its keepalive answers), so the client waits instead.
+        self.max_in_flight = max_in_flight
+        self._in_flight: set[str] = set()
+        self._window = asyncio.Semaphore(max_in_flight)
         self.token = token
         self.backoff_s = backoff_s
         self.backoff_max_s = backoff_max_s
@@ -206,6 +212,8 @@ class SeabridgeClient:
             if not future.done():
                 await self._subscribe_frame(cid, after, future)
         self._send_queue = asyncio.Queue()
+        self._in_flight = set()
+        self._window = asyncio.Semaphore(self.max_in_flight)
         for client_msg_id in self._outbox:
             self._send_queue.put_nowait(client_msg_id)
         self._ready.set()
@@ -222,8 +230,10 @@ class SeabridgeClient:
         while True:
             client_msg_id = await queue.get()
             pending = self._outbox.get(client_msg_id)
-            if pending is None:
+            if pending is None or client_msg_id in self._in_flight:
                 continue
+            await self._window.acquire()
+            self._in_flight.add(client_msg_id)
             if wait := bucket.take(_now()):
                 await asyncio.sleep(wait)  # pacing to the announced rate, not synchronisation
                 bucket.take(_now())
@@ -255,6 +265,7 @@ class SeabridgeClient:
                 self._messages.put_nowait(message)
         elif kind == "ack":
             ack = AckFrame.model_validate(frame)
+            self._landed(ack.client_msg_id)
             pending = self._outbox.pop(ack.client_msg_id, None)
             if pending is not None and not pending.future.done():
                 pending.future.set_result(ack)
@@ -270,6 +281,12 @@ class SeabridgeClient:
             self._on_error(frame)
         if kind not in ("message", "ack", "ping") and not self.events.full():
             self.events.put_nowait(frame)
+
+    def _landed(self, client_msg_id: str) -> None:
+        """The server answered this send (ack or error): it no longer counts against the window."""
+        if client_msg_id in self._in_flight:
+            self._in_flight.discard(client_msg_id)
+            self._window.release()
 
     def _retry(self, client_msg_id: str) -> None:
         self._send_queue.put_nowait(client_msg_id)
@@ -288,6 +305,8 @@ class SeabridgeClient:
 
     def _on_error(self, frame: dict[str, Any]) -> None:
         code, ref = str(frame.get("code")), frame.get("ref")
+        if isinstance(ref, str):
+            self._landed(ref)
         pending = self._outbox.get(ref) if isinstance(ref, str) else None
         if pending is not None and isinstance(ref, str):
             if code == "rate_limited":

@@ -257,3 +257,22 @@ async def test_buyer_and_agent_exchange_messages_typing_reads_and_presence(
             assert offline["status"] == "offline" and offline["participant"]["kind"] == "agent"
     finally:
         server.stop()
+
+
+async def test_a_message_whose_bus_event_was_lost_still_arrives(
+    server: ServerProcess, creds: Credentials, buyer_ws: ClientConnection
+) -> None:
+    """Stored by another process whose bus this server never hears: the hub's sweep delivers it."""
+    from seabridge.services.messaging import Actor
+
+    subscribed = await subscribe(buyer_ws, "mine")
+    cid = int(subscribed["conversation_id"])
+    outsider = await AppState.open(settings_for(server.database_url, server.data_dir.parent / "outsider"))
+    try:
+        agent = Actor(creds.store_id, "agent", "99", role="agent")
+        sent = await outsider.messaging.send(agent, cid, "lost-bus-event", "your parcel left the warehouse")
+    finally:
+        await outsider.close()
+    frame = await recv_type(buyer_ws, "message")
+    assert frame["seq"] == sent.message.seq
+    assert frame["message"]["text"] == "your parcel left the warehouse"

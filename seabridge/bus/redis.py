@@ -167,7 +167,7 @@ class RedisStreamsBus(Bus):
         batch_size: int = 500,
         block_ms: int = 1_000,
         backoff_initial: float = 0.1,
-        backoff_max: float = 5.0,
+        backoff_max: float = 1.0,
         start_timeout: float = 5.0,
         close_timeout: float = 2.0,
     ) -> None:

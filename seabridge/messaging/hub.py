@@ -10,6 +10,7 @@ connections in this process is subscribed to it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol
@@ -18,6 +19,7 @@ from seabridge.bus.base import BusEvent
 from seabridge.messaging.frames import Message, Participant
 from seabridge.services.messaging import Actor
 from seabridge.state import AppState
+from seabridge.storage import conversations
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +63,9 @@ class Hub:
     def online(self, conversation_id: int) -> set[ParticipantKey]:
         return {p.participant for p in self._subscribers.get(conversation_id, ()) if p.participant is not None}
 
+    def conversation_ids(self) -> list[int]:
+        return list(self._subscribers)
+
     def connection_count(self) -> int:
         return len({id(p) for peers in self._subscribers.values() for p in peers})
 
@@ -82,17 +87,47 @@ def hub_for(state: AppState) -> Hub:
     return _hubs.setdefault(id(state), Hub())
 
 
+SWEEP_S = 2.0
+
+
 async def hub_worker(state: AppState, stop: asyncio.Event) -> None:
     """Consume the bus and dispatch every event to the subscribed connections of this process."""
     hub = hub_for(state)
+    sweeper = asyncio.create_task(_sweep(state, hub, stop), name="hub-sweep")
     try:
         async for event in state.bus.events():
             hub.dispatch(event)
             if stop.is_set():
                 return
     finally:
+        sweeper.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await sweeper
         if stop.is_set():
             _hubs.pop(id(state), None)
+
+
+async def _sweep(state: AppState, hub: Hub, stop: asyncio.Event) -> None:
+    """Every few seconds, tell connections the newest stored seq of their conversations.
+
+    A bus event can be lost (e.g. Redis died after a publish and before another
+    process read it). Gap filling covers that once a later message arrives; this
+    sweep covers the last message of a conversation, with one query per process.
+    """
+    while not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=SWEEP_S)
+        ids = hub.conversation_ids()
+        if not ids or stop.is_set():
+            continue
+        try:
+            async with state.sessions() as session:
+                latest = await conversations.latest_seqs(session, ids)
+        except Exception:
+            log.warning("hub sweep could not read the database", exc_info=True)
+            continue
+        for conversation_id, (store_id, last_seq) in latest.items():
+            hub.dispatch(BusEvent(store_id, conversation_id, "sync", {}, last_seq))
 
 
 def presence_event(store_id: int, conversation_id: int, participant: ParticipantKey, status: str) -> BusEvent:

@@ -15,6 +15,7 @@ import contextlib
 import logging
 import secrets
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
@@ -192,7 +193,7 @@ class Peer:
                 if self._out.qsize() >= OUTGOING_LIMIT:
                     self._overflow()
                     return
-                self._out.put_nowait(encode(event.frame))
+                self._out.put_nowait(_shared.encode(event.frame))
             elif isinstance(event, CloseRequested):
                 self._closing = True
                 self._out.put_nowait(_Close(event.code, event.reason))
@@ -358,6 +359,11 @@ class Peer:
         cid = event.conversation_id
         if actor is None or cid not in self._cursor:
             return
+        if event.type == "sync":
+            async with self._lock:
+                if cid in self._cursor and self._cursor.last(cid) < event.seq:
+                    await self._fill(actor, cid, event.seq)
+            return
         if event.type == "message":
             async with self._lock:
                 if cid not in self._cursor:
@@ -367,14 +373,11 @@ class Peer:
                     await self._fill(actor, cid, event.seq)
                 elif action == "deliver":
                     if visible(actor, event.payload):
-                        self._send(
-                            MessageFrame(conversation_id=str(cid), seq=event.seq, message=wire_message(event.payload))
-                        )
+                        self._send(_shared.frame(event, MessageFrame))
                     self._cursor.moved_to(cid, event.seq)
             return
         if event.type == "message_updated" and visible(actor, event.payload):
-            message = wire_message(event.payload)
-            self._send(MessageUpdatedFrame(conversation_id=str(cid), seq=event.seq, message=message))
+            self._send(_shared.frame(event, MessageUpdatedFrame))
             return
         who = event.payload.get("participant")
         if not isinstance(who, dict) or (who.get("kind"), who.get("id")) == me:
@@ -402,6 +405,45 @@ class Peer:
 
     def _send_stored(self, cid: int, row: StoredMessage) -> None:
         self._send(MessageFrame(conversation_id=str(cid), seq=row.seq, message=wire_message(message_payload(row))))
+
+
+class _SharedFrames:
+    """One frame object and one JSON text per bus event, shared by every receiving connection.
+
+    A message fans out to every connection in its conversation; building and
+    encoding the frame once instead of once per connection saves most of the
+    per-receiver cost. Bounded; entries are keyed by the event object itself.
+    """
+
+    def __init__(self, size: int = 4096) -> None:
+        self._frames: OrderedDict[int, tuple[BusEvent, ServerFrame]] = OrderedDict()
+        self._texts: OrderedDict[int, tuple[ServerFrame, str]] = OrderedDict()
+        self._size = size
+
+    def frame(self, event: BusEvent, kind: type[MessageFrame] | type[MessageUpdatedFrame]) -> ServerFrame:
+        hit = self._frames.get(id(event))
+        if hit is not None and hit[0] is event:
+            return hit[1]
+        frame = kind(conversation_id=str(event.conversation_id), seq=event.seq, message=wire_message(event.payload))
+        self._frames[id(event)] = (event, frame)
+        if len(self._frames) > self._size:
+            self._frames.popitem(last=False)
+        return frame
+
+    def encode(self, frame: ServerFrame) -> str:
+        if not isinstance(frame, MessageFrame | MessageUpdatedFrame):
+            return encode(frame)
+        hit = self._texts.get(id(frame))
+        if hit is not None and hit[0] is frame:
+            return hit[1]
+        text = encode(frame)
+        self._texts[id(frame)] = (frame, text)
+        if len(self._texts) > self._size:
+            self._texts.popitem(last=False)
+        return text
+
+
+_shared = _SharedFrames()
 
 
 def _participant(key: ParticipantKey) -> Participant:

@@ -286,3 +286,16 @@ async def open_for_customer(session: AsyncSession, store_id: int, customer_id: i
         .order_by(Conversation.id)
     )
     return list(rows)
+
+
+async def latest_seqs(session: AsyncSession, conversation_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """{conversation id: (store id, last seq)} for the given conversations."""
+    found: dict[int, tuple[int, int]] = {}
+    for i in range(0, len(conversation_ids), 500):
+        rows = await session.execute(
+            select(Conversation.id, Conversation.store_id, Conversation.last_seq).where(
+                Conversation.id.in_(conversation_ids[i : i + 500])
+            )
+        )
+        found.update({cid: (store_id, int(last)) for cid, store_id, last in rows})
+    return found
