@@ -33,6 +33,8 @@ from seabridge.storage import webhooks as store
 if TYPE_CHECKING:
     from seabridge.state import AppState
 
+MIN_PASS_INTERVAL_S = 0.25  # at most four passes a second when woken by traffic
+
 log = logging.getLogger(__name__)
 
 USER_AGENT = "Seabridge-Webhooks/1"
@@ -123,6 +125,10 @@ class WebhookDispatcher:
                     busy = await self.run_once(http)
                     if busy:
                         continue
+                    # Coalesce wake-ups: under chat load every message wakes us, and a pass per
+                    # message would compete with the message writer for the database.
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stop.wait(), timeout=MIN_PASS_INTERVAL_S)
                     await self._idle(stop, await self._seconds_to_next_due())
         finally:
             if listener is not None:
