@@ -82,6 +82,8 @@ class CardDetector:
 
     def find(self, text: str) -> Iterator[Finding]:
         for run in _DIGIT_RUN.finditer(text):
+            if sum(char.isdigit() for char in run.group()) < CARD_MIN_DIGITS:
+                continue  # too few digits for any card: skip the group and Luhn work
             groups = [
                 _Group(run.start() + m.start(), run.start() + m.end(), ascii_digits(m.group()))
                 for m in _DIGIT_GROUP.finditer(run.group())
