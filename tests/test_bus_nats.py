@@ -16,7 +16,7 @@ import pytest
 
 from seabridge.bus.base import BusEvent
 from seabridge.bus.nats import NatsJetStreamBus
-from seabridge.bus.redis import BUS_EVENTS_DROPPED
+from seabridge.bus.shared import BUS_EVENTS_DROPPED
 
 NATS_URL = "nats://127.0.0.1:4222"
 WAIT_S = 20.0

@@ -15,7 +15,8 @@ import redis
 from redis.asyncio import Redis
 
 from seabridge.bus.base import BusEvent
-from seabridge.bus.redis import BUS_EVENTS_DROPPED, RedisStreamsBus
+from seabridge.bus.redis import RedisStreamsBus
+from seabridge.bus.shared import BUS_EVENTS_DROPPED
 
 WAIT_S = 20.0
 

@@ -27,7 +27,7 @@ from nats.js.api import DeliverPolicy, StreamConfig
 from nats.js.errors import BadRequestError
 
 from seabridge.bus.base import Bus, BusEvent
-from seabridge.bus.redis import BUS_EVENTS_DROPPED, BUS_RECONNECTS, Backoff, Deduplicator, Subscribers
+from seabridge.bus.shared import BUS_EVENTS_DROPPED, BUS_RECONNECTS, Backoff, Deduplicator, Subscribers
 
 log = logging.getLogger(__name__)
 

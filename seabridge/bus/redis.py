@@ -27,45 +27,29 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import random
 import time
 import uuid
-import weakref
-from collections import OrderedDict, deque
+from collections import deque
 from collections.abc import AsyncIterator
 from typing import Any
 
-from prometheus_client import Counter
 from redis import exceptions as redis_errors
 from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
 from seabridge.bus.base import Bus, BusEvent
-from seabridge.metrics import REGISTRY
+from seabridge.bus.shared import (
+    BUS_EVENTS_DROPPED,
+    BUS_RECONNECTS,
+    BUS_SERVER_RESTARTS,
+    Backoff,
+    Deduplicator,
+    Subscribers,
+)
 
 log = logging.getLogger(__name__)
 
-BUS_EVENTS_DROPPED = Counter(
-    "seabridge_bus_events_dropped_total",
-    "Bus events dropped by this process, by transport and reason",
-    ["transport", "reason"],
-    registry=REGISTRY,
-)
-BUS_RECONNECTS = Counter(
-    "seabridge_bus_reconnects_total",
-    "Bus connection failures followed by a reconnect attempt, by transport and task",
-    ["transport", "task"],
-    registry=REGISTRY,
-)
-BUS_SERVER_RESTARTS = Counter(
-    "seabridge_bus_server_restarts_total",
-    "Bus server restarts seen by this process, by transport",
-    ["transport"],
-    registry=REGISTRY,
-)
-
-# Failures worth a reconnect: the server is gone, slow, loading, or answers an error.
 TRANSPORT_ERRORS: tuple[type[BaseException], ...] = (redis_errors.RedisError, OSError, TimeoutError)
 
 
@@ -76,81 +60,6 @@ def parse_stream_id(raw: str) -> tuple[int, int]:
 
 def _text(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
-
-
-class Backoff:
-    """Capped exponential backoff with jitter: `next()` gives the delay before the next attempt."""
-
-    def __init__(self, initial: float, maximum: float) -> None:
-        self._initial = initial
-        self._maximum = maximum
-        self._current = initial
-
-    def next(self) -> float:
-        delay = self._current
-        self._current = min(self._current * 2, self._maximum)
-        return delay * random.uniform(0.5, 1.0)
-
-    def reset(self) -> None:
-        self._current = self._initial
-
-
-class Subscribers:
-    """This process's `events()` iterators: one bounded queue each, oldest event dropped when full."""
-
-    def __init__(self, transport: str, queue_size: int) -> None:
-        self._transport = transport
-        self._queue_size = queue_size
-        # Weak: an `events()` iterator that is dropped without being exhausted unsubscribes itself.
-        self._queues: weakref.WeakSet[asyncio.Queue[BusEvent | None]] = weakref.WeakSet()
-        self._closed = False
-
-    def subscribe(self) -> AsyncIterator[BusEvent]:
-        # Registered on the call, not on the first iteration, so nothing published after
-        # `events()` returns is missed.
-        queue: asyncio.Queue[BusEvent | None] = asyncio.Queue(self._queue_size)
-        if self._closed:
-            queue.put_nowait(None)
-        else:
-            self._queues.add(queue)
-        return self._drain(queue)
-
-    async def _drain(self, queue: asyncio.Queue[BusEvent | None]) -> AsyncIterator[BusEvent]:
-        try:
-            while (event := await queue.get()) is not None:
-                yield event
-        finally:
-            self._queues.discard(queue)
-
-    def deliver(self, event: BusEvent | None) -> None:
-        for queue in list(self._queues):
-            if queue.full():
-                queue.get_nowait()
-                if event is not None:
-                    BUS_EVENTS_DROPPED.labels(self._transport, "subscriber_slow").inc()
-            queue.put_nowait(event)
-
-    def close(self) -> None:
-        self._closed = True
-        self.deliver(None)
-
-
-class Deduplicator:
-    """Remembers the last counter seen per producer; a counter not above it is a repeat."""
-
-    def __init__(self, max_producers: int = 10_000) -> None:
-        self._last: OrderedDict[str, int] = OrderedDict()
-        self._max_producers = max_producers
-
-    def is_new(self, producer: str, counter: int) -> bool:
-        last = self._last.get(producer)
-        if last is not None and counter <= last:
-            return False
-        self._last[producer] = counter
-        self._last.move_to_end(producer)
-        if len(self._last) > self._max_producers:
-            self._last.popitem(last=False)
-        return True
 
 
 class RedisStreamsBus(Bus):
