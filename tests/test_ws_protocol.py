@@ -276,3 +276,25 @@ async def test_a_message_whose_bus_event_was_lost_still_arrives(
     frame = await recv_type(buyer_ws, "message")
     assert frame["seq"] == sent.message.seq
     assert frame["message"]["text"] == "your parcel left the warehouse"
+
+
+async def test_replay_carries_stored_translations(server: ServerProcess, creds: Credentials) -> None:
+    from seabridge.services.messaging import Actor
+
+    async with websockets.connect(server.ws_url) as ws:
+        await authed(ws, creds.buyer_token)
+        cid = int((await subscribe(ws, "mine"))["conversation_id"])
+    outsider = await AppState.open(settings_for(server.database_url, server.data_dir.parent / "outsider-tr"))
+    try:
+        agent = Actor(creds.store_id, "agent", "98", role="agent")
+        sent = await outsider.messaging.send(agent, cid, "translated-1", "Your order has shipped")
+        async with outsider.sessions() as session, session.begin():
+            await conversation_store.save_translation(session, sent.message, "es", "Su pedido ha sido enviado", "test")
+    finally:
+        await outsider.close()
+    async with websockets.connect(server.ws_url) as ws:
+        await authed(ws, creds.buyer_token)
+        await subscribe(ws, str(cid), after_seq=sent.message.seq - 1)
+        frame = await recv_type(ws, "message")
+    assert frame["seq"] == sent.message.seq
+    assert frame["message"]["translations"] == {"es": "Su pedido ha sido enviado"}

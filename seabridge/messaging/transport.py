@@ -400,13 +400,15 @@ class Peer:
             rows = await self._state.messaging.history_after(actor, cid, self._cursor.last(cid), FETCH_PAGE)
             if not rows:
                 break
+            translations = await self._state.messaging.translations_of(rows)
             for row in rows:
-                self._send_stored(cid, row)
+                self._send_stored(cid, row, translations.get(row.id))
                 self._cursor.moved_to(cid, row.seq)
         self._cursor.moved_to(cid, up_to)
 
-    def _send_stored(self, cid: int, row: StoredMessage) -> None:
-        self._send(MessageFrame(conversation_id=str(cid), seq=row.seq, message=wire_message(message_payload(row))))
+    def _send_stored(self, cid: int, row: StoredMessage, translations: dict[str, str] | None) -> None:
+        payload = message_payload(row, translations)
+        self._send(MessageFrame(conversation_id=str(cid), seq=row.seq, message=wire_message(payload)))
 
 
 class _SharedFrames:

@@ -346,6 +346,13 @@ class MessagingService:
             rows = await store.messages_before(session, actor.store_id, conv.id, before_seq, limit)
         return [m for m in rows if _visible(actor, m)]
 
+    async def translations_of(self, messages: list[Message]) -> dict[int, dict[str, str]]:
+        """Stored translations of these messages (replays carry them, like live updates)."""
+        if not messages:
+            return {}
+        async with self.sessions() as session:
+            return await store.translations_for(session, [m.id for m in messages])
+
     async def mark_read(self, actor: Actor, conversation_id: int, seq: int) -> int:
         async with self.sessions() as session, session.begin():
             conv = await self.conversation_for(actor, conversation_id, session)
