@@ -17,11 +17,12 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any, Self
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from tests.support.inloop import InLoopServer
 
 PHRASES: dict[str, dict[str, str]] = {
     "en:Where is my order?": {"es": "¿Dónde está mi pedido?", "de": "Wo ist meine Bestellung?"},
@@ -57,16 +58,6 @@ class _Canned:
     headers: dict[str, str]
 
 
-class _Server(uvicorn.Server):
-    def __init__(self, config: uvicorn.Config) -> None:
-        super().__init__(config)
-        self.ready = asyncio.Event()
-
-    async def startup(self, sockets: Any = None) -> None:
-        await super().startup(sockets)
-        self.ready.set()
-
-
 class FakeServer:
     """Common machinery; subclasses define `routes` and the protocol's error body."""
 
@@ -76,8 +67,7 @@ class FakeServer:
         self.delay = 0.0  # seconds every response waits; released early when the server stops
         self._canned: deque[_Canned] = deque()
         self._released = asyncio.Event()
-        self._server: _Server | None = None
-        self._task: asyncio.Task[None] | None = None
+        self._server: InLoopServer | None = None
         self.port = 0
 
     @property
@@ -118,31 +108,15 @@ class FakeServer:
         return body, None
 
     async def __aenter__(self) -> Self:
-        config = uvicorn.Config(
-            Starlette(routes=self.routes()),
-            host="127.0.0.1",
-            port=0,
-            log_level="warning",
-            lifespan="off",
-            ws="none",
-            http="h11",
-        )
-        self._server = _Server(config)
-        self._task = asyncio.create_task(self._server.serve())
-        ready = asyncio.create_task(self._server.ready.wait())
-        await asyncio.wait({ready, self._task}, timeout=10, return_when=asyncio.FIRST_COMPLETED)
-        if not self._server.ready.is_set():
-            ready.cancel()
-            await self.__aexit__(None, None, None)
-            raise RuntimeError("fake translation server did not start")
-        self.port = self._server.servers[0].sockets[0].getsockname()[1]
+        self._server = InLoopServer(Starlette(routes=self.routes()), 0, "fake translation server")
+        await self._server.start()
+        self.port = self._server.port
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
         self._released.set()
-        if self._server is not None and self._task is not None:
-            self._server.should_exit = True
-            await asyncio.wait_for(self._task, 10)
+        if self._server is not None:
+            await self._server.stop()
 
 
 class FakeLibreTranslate(FakeServer):

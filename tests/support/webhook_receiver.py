@@ -13,11 +13,12 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any, Self
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+
+from tests.support.inloop import InLoopServer
 
 
 @dataclass
@@ -37,16 +38,6 @@ class Arrival:
         return self.headers.get("seabridge-event-id", "")
 
 
-class _Server(uvicorn.Server):
-    def __init__(self, config: uvicorn.Config) -> None:
-        super().__init__(config)
-        self.ready = asyncio.Event()
-
-    async def startup(self, sockets: Any = None) -> None:
-        await super().startup(sockets)
-        self.ready.set()
-
-
 class WebhookReceiver:
     def __init__(self) -> None:
         self.arrivals: list[Arrival] = []
@@ -54,8 +45,7 @@ class WebhookReceiver:
         self._statuses: deque[int] = deque()
         self._released = asyncio.Event()
         self._changed = asyncio.Condition()
-        self._server: _Server | None = None
-        self._task: asyncio.Task[None] | None = None
+        self._server: InLoopServer | None = None
         self.port = 0
 
     @property
@@ -98,29 +88,15 @@ class WebhookReceiver:
         return Response(b'{"ok":true}' if status < 300 else b'{"error":"nope"}', status, media_type="application/json")
 
     async def __aenter__(self) -> Self:
-        config = uvicorn.Config(
-            Starlette(routes=[Route("/hooks/seabridge", self._hook, methods=["POST"])]),
-            host="127.0.0.1",
-            port=self.port,
-            log_level="warning",
-            lifespan="off",
-            ws="none",
-            http="h11",
+        self._server = InLoopServer(
+            Starlette(routes=[Route("/hooks/seabridge", self._hook, methods=["POST"])]), self.port, "webhook receiver"
         )
-        self._server = _Server(config)
-        self._task = asyncio.create_task(self._server.serve())
-        ready = asyncio.create_task(self._server.ready.wait())
-        await asyncio.wait({ready, self._task}, timeout=10, return_when=asyncio.FIRST_COMPLETED)
-        if not self._server.ready.is_set():
-            ready.cancel()
-            await self.__aexit__(None, None, None)
-            raise RuntimeError("webhook receiver did not start")
-        self.port = self._server.servers[0].sockets[0].getsockname()[1]
+        await self._server.start()
+        self.port = self._server.port
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
         self._released.set()
-        if self._server is not None and self._task is not None:
-            self._server.should_exit = True
-            await asyncio.wait_for(self._task, 10)
+        if self._server is not None:
+            await self._server.stop()
         self._server = None
