@@ -35,6 +35,7 @@ from seabridge.demo.shipping import ZONES
 from seabridge.demo.tracking import DAMAGED, LOST, RETURNED, Shipment, build_shipments, tracking_lines
 
 STORE_NAME = "Harbor & Pine Trading"
+HUMAN_ONLY = ("cancel_order", "change_order")
 LANGUAGES = ("en", "es", "pt", "fr", "de", "it", "ru", "ar", "tr", "ja", "ko", "zh", "th", "vi", "id")
 HOURS = (
     ("mon", "09:00-18:00"),
@@ -132,6 +133,7 @@ def store_toml() -> str:
             f"carrier = {_toml(zone.carrier)}",
         ]
     lines += ["", "[hours]", *(f"{day} = {_toml(span)}" for day, span in HOURS)]
+    lines += ["", "[agent]", "# intents the bot hands to a person at once", f"human_only = {_toml(HUMAN_ONLY)}"]
     return "\n".join(lines) + "\n"
 
 

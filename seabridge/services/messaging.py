@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -99,6 +100,8 @@ class MessagingService:
     translator: Translator = field(default_factory=NoTranslator)
     # Per conversation, across all its participants and connections (per process).
     conversation_limit: SlidingWindow = field(default_factory=lambda: SlidingWindow(limit=120, window_s=10.0))
+    # Called with every new, delivered buyer message after it is committed (the AI agent listens here).
+    buyer_message_listeners: list[Callable[[Message], None]] = field(default_factory=list)
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
     writer: MessageWriter = field(init=False)
 
@@ -150,6 +153,7 @@ class MessagingService:
         attachments: list[dict[str, Any]] | None = None,
         language: str = "",
         kind: str = "text",
+        data: dict[str, Any] | None = None,
     ) -> SendResult:
         if actor.kind in ("buyer", "agent") and not self.conversation_limit.allow(conversation_id):
             raise RateLimited(self.conversation_limit.window_s)
@@ -174,6 +178,7 @@ class MessagingService:
             attachments=attachments or [],
             language=language,
             kind=kind,
+            data=data or {},
             one_by_one=lambda: self._store_one(
                 actor,
                 conversation_id,
@@ -184,6 +189,7 @@ class MessagingService:
                 attachments or [],
                 language,
                 kind,
+                data or {},
             ),
         )
         try:
@@ -202,6 +208,9 @@ class MessagingService:
                 task = asyncio.create_task(self._translate(result.message))
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
+            if actor.kind == "buyer":
+                for listener in self.buyer_message_listeners:
+                    listener(result.message)
         return result
 
     async def _translate(self, message: Message) -> None:
@@ -242,11 +251,12 @@ class MessagingService:
         attachments: list[dict[str, Any]],
         language: str,
         kind: str,
+        data: dict[str, Any],
     ) -> tuple[Message, bool]:
         """One send in its own transaction: the path taken when a batch conflicts."""
         try:
             result = await self._store_message(
-                actor, conversation_id, client_msg_id, text, status, reasons, attachments, language, kind
+                actor, conversation_id, client_msg_id, text, status, reasons, attachments, language, kind, data
             )
         except IntegrityError:
             # Two sends with one client id raced; the other one won. Answer with its message.
@@ -268,6 +278,7 @@ class MessagingService:
         attachments: list[dict[str, Any]],
         language: str,
         kind: str,
+        data: dict[str, Any],
     ) -> SendResult:
         async with self.sessions() as session, session.begin():
             conv = await self.conversation_for(actor, conversation_id, session)
@@ -291,6 +302,7 @@ class MessagingService:
                 status=status,
                 moderation=reasons,
                 attachments=attachments,
+                data=data,
             )
             if kind != "note":
                 await store.add_outbox(

@@ -51,6 +51,7 @@ class PendingSend:
     language: str
     kind: str
     one_by_one: Callable[[], Awaitable[tuple[Message, bool]]]  # the slow path, used if the batch conflicts
+    data: dict[str, Any] = field(default_factory=dict)
     future: asyncio.Future[tuple[Message, bool]] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
@@ -197,7 +198,7 @@ class MessageWriter:
                         "status": batch[i].status,
                         "moderation": batch[i].reasons,
                         "attachments": batch[i].attachments,
-                        "data": {},
+                        "data": batch[i].data,
                         "created_at": now,
                     }
                     for i in fresh
