@@ -1,0 +1,60 @@
+"""Check an agent language file against the English reference: same tables, keys and placeholders.
+
+Usage: .venv/bin/python scripts/check_locale.py es [fr ...]
+"""
+
+from __future__ import annotations
+
+import string
+import sys
+import tomllib
+from pathlib import Path
+
+LOCALES = Path(__file__).resolve().parent.parent / "seabridge" / "agent" / "locales"
+SAME_KEYS = ("intents", "keywords", "words", "payment", "status", "events", "reasons", "sentiment", "intent_names", "replies")
+MEASURES = {"chest", "waist", "hip", "height", "weight", "foot_length"}
+
+
+def fields(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def problems(code: str) -> list[str]:
+    en = tomllib.loads((LOCALES / "en.toml").read_text(encoding="utf-8"))
+    doc = tomllib.loads((LOCALES / f"{code}.toml").read_text(encoding="utf-8"))
+    out: list[str] = []
+    if doc.get("meta", {}).get("code") != code:
+        out.append("meta.code must be the file's language code")
+    for table in ("meta", *SAME_KEYS, "terms", "colors", "measures", "countries"):
+        if table not in doc:
+            out.append(f"missing table [{table}]")
+    for table in SAME_KEYS:
+        want, have = set(en[table]), set(doc.get(table, {}))
+        if want - have:
+            out.append(f"[{table}] missing keys: {sorted(want - have)}")
+        if have - want:
+            out.append(f"[{table}] unknown keys: {sorted(have - want)}")
+    for intent, examples in doc.get("intents", {}).items():
+        if not isinstance(examples, list) or len(examples) < 15 or not all(isinstance(e, str) and e for e in examples):
+            out.append(f"[intents] {intent}: needs a list of at least 15 non-empty strings")
+    for key, template in doc.get("replies", {}).items():
+        if key in en["replies"] and fields(template) != fields(en["replies"][key]):
+            out.append(f"[replies] {key}: placeholders {sorted(fields(template))} != {sorted(fields(en['replies'][key]))}")
+    terms = set(en["terms"].values())
+    out += [f"[terms] {k!r} -> {v!r}: not an English catalog word of en.toml" for k, v in doc.get("terms", {}).items() if v not in terms]
+    colors = set(en["colors"].values())
+    out += [f"[colors] {k!r} -> {v!r}: not a colour of en.toml" for k, v in doc.get("colors", {}).items() if v not in colors]
+    out += [f"[measures] {k!r} -> {v!r}: not one of {sorted(MEASURES)}" for k, v in doc.get("measures", {}).items() if v not in MEASURES]
+    out += [f"[countries] {k!r} -> {v!r}: not an ISO code" for k, v in doc.get("countries", {}).items() if not (len(v) == 2 and v.isupper())]
+    return out
+
+
+if __name__ == "__main__":
+    bad = 0
+    for code in sys.argv[1:]:
+        found = problems(code)
+        bad += len(found)
+        print(f"{code}: {'ok' if not found else str(len(found)) + ' problems'}")
+        for line in found:
+            print("  " + line)
+    sys.exit(1 if bad else 0)
