@@ -1,0 +1,140 @@
+"""The agent's language files (`locales/*.toml`) and locale-aware formatting through Babel (CLDR).
+
+A language file holds everything language-specific the offline engine needs:
+training examples and keywords per intent, word lists, product and colour
+words mapped to the catalog's English, and the reply templates. Adding a
+language is adding a file (docs/agent.md).
+"""
+
+from __future__ import annotations
+
+import functools
+import string
+import tomllib
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from babel import Locale as BabelLocale
+from babel.dates import format_date, format_datetime, format_time
+from babel.lists import format_list
+from babel.numbers import format_currency, format_decimal
+
+from seabridge.agent.text import fold
+
+LOCALES = Path(__file__).parent / "locales"
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@dataclass(frozen=True)
+class Locale:
+    code: str
+    name: str
+    babel: BabelLocale
+    direction: str
+    intents: dict[str, tuple[str, ...]]
+    keywords: dict[str, tuple[str, ...]]
+    words: dict[str, tuple[str, ...]]
+    terms: dict[str, str]  # folded local word -> English catalog word
+    colors: dict[str, str]
+    measures: dict[str, str]
+    countries: dict[str, str]  # folded name -> ISO code (Babel's names and the file's extras)
+    payment: dict[str, str]
+    status: dict[str, str]
+    events: dict[str, str]
+    reasons: dict[str, str]
+    sentiment: dict[str, str]
+    intent_names: dict[str, str]
+    replies: dict[str, str]
+
+    def say(self, key: str, **values: object) -> str:
+        return self.replies[key].format_map(_Strict(key, values))
+
+    # --- formatting (CLDR) ---------------------------------------------------
+
+    def money(self, amount: Decimal, currency: str) -> str:
+        return format_currency(amount, currency, locale=self.babel)
+
+    def number(self, value: float | int | Decimal) -> str:
+        return format_decimal(value, locale=self.babel)
+
+    def date(self, value: date | datetime, tz: str = "UTC") -> str:
+        if isinstance(value, datetime):
+            value = value.astimezone(ZoneInfo(tz)).date()
+        return format_date(value, format="medium", locale=self.babel)
+
+    def datetime(self, value: datetime, tz: str) -> str:
+        return format_datetime(value, format="medium", tzinfo=ZoneInfo(tz), locale=self.babel)
+
+    def weekday_time(self, value: datetime, tz: str) -> str:
+        """'Monday 09:00' style, in the reader's time zone."""
+        local = value.astimezone(ZoneInfo(tz))
+        day = format_date(local.date(), format="EEEE", locale=self.babel)
+        return f"{day} {format_time(local.time(), format='short', locale=self.babel)} ({self.tz_name(tz)})"
+
+    def tz_name(self, tz: str) -> str:
+        return tz.rsplit("/", 1)[-1].replace("_", " ")
+
+    def join(self, items: list[str], style: str = "standard") -> str:
+        return format_list(items, style=style, locale=self.babel) if items else ""
+
+    def weekday(self, key: str, width: str = "abbreviated") -> str:
+        return str(self.babel.days["format"][width][WEEKDAYS.index(key)])
+
+    def country(self, code: str) -> str:
+        return str(self.babel.territories.get(code.upper(), code.upper()))
+
+
+class _Strict(dict[str, object]):
+    def __init__(self, key: str, values: dict[str, object]) -> None:
+        super().__init__(values)
+        self.key = key
+
+    def __missing__(self, name: str) -> object:
+        raise KeyError(f"reply {self.key!r} needs {{{name}}}")
+
+
+def placeholders(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def available() -> tuple[str, ...]:
+    return tuple(sorted(p.stem for p in LOCALES.glob("*.toml")))
+
+
+@functools.cache
+def load(code: str) -> Locale:
+    doc = tomllib.loads((LOCALES / f"{code}.toml").read_text(encoding="utf-8"))
+    meta = doc["meta"]
+    babel = BabelLocale.parse(meta["babel"])
+    countries: dict[str, str] = {}
+    for iso, name in babel.territories.items():
+        if len(iso) == 2 and iso.isalpha():
+            countries[fold(name)] = iso
+    countries.update({fold(k): v for k, v in doc.get("countries", {}).items()})
+    return Locale(
+        code=meta["code"],
+        name=meta["name"],
+        babel=babel,
+        direction=meta.get("direction", "ltr"),
+        intents={k: tuple(v) for k, v in doc["intents"].items()},
+        keywords={k: tuple(v) for k, v in doc["keywords"].items()},
+        words={k: tuple(v) for k, v in doc["words"].items()},
+        terms={fold(k): v for k, v in doc["terms"].items()},
+        colors={fold(k): v for k, v in doc["colors"].items()},
+        measures={fold(k): v for k, v in doc["measures"].items()},
+        countries=countries,
+        payment=dict(doc["payment"]),
+        status=dict(doc["status"]),
+        events=dict(doc["events"]),
+        reasons=dict(doc["reasons"]),
+        sentiment=dict(doc["sentiment"]),
+        intent_names=dict(doc["intent_names"]),
+        replies=dict(doc["replies"]),
+    )
+
+
+def all_locales() -> dict[str, Locale]:
+    return {code: load(code) for code in available()}

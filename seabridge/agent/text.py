@@ -1,0 +1,106 @@
+"""Text folding and features shared by the classifier and the entity extractor.
+
+`fold` makes what buyers type on phones comparable with the language files:
+case, width, Latin and Vietnamese diacritics (buyers often drop them), Arabic
+letter variants and diacritics, Turkish dotless i, Russian ё. Scripts written
+without spaces (Chinese, Japanese, Thai) and Korean (agglutinative) are read
+as character n-grams; the others as words, word pairs and the 3–5 letter
+pieces of words, which keep typos and inflections close to the original.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_ARABIC_MARKS = re.compile("[\u064b-\u0652\u0670\u0640]")
+_ARABIC_LETTERS = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ة": "ه", "ى": "ي", "ؤ": "و", "ئ": "ي"})
+_OTHER = str.maketrans({"ı": "i", "ё": "е", "’": "'", "`": "'", "´": "'"})
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+
+
+def _strip_latin_marks(text: str) -> str:
+    out: list[str] = []
+    for char in text:
+        if ord(char) < 0x0370 or 0x1E00 <= ord(char) <= 0x1EFF:
+            base = unicodedata.normalize("NFD", char)
+            out.append("".join(c for c in base if not unicodedata.combining(c)))
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def fold(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).casefold().translate(_OTHER)
+    text = _strip_latin_marks(text)
+    if any("\u0600" <= c <= "\u06ff" for c in text):
+        text = _ARABIC_MARKS.sub("", text).translate(_ARABIC_LETTERS)
+    return text.replace("đ", "d")
+
+
+def is_unspaced(char: str) -> bool:
+    """Scripts read as character n-grams: Han, kana, Thai, Hangul, Lao, Khmer, Myanmar."""
+    code = ord(char)
+    return (
+        0x3040 <= code <= 0x30FF  # kana
+        or 0x3400 <= code <= 0x9FFF  # Han
+        or 0xF900 <= code <= 0xFAFF
+        or 0xAC00 <= code <= 0xD7AF  # Hangul syllables
+        or 0x1100 <= code <= 0x11FF
+        or 0x0E00 <= code <= 0x0EFF  # Thai, Lao
+        or 0x1000 <= code <= 0x109F  # Myanmar
+        or 0x1780 <= code <= 0x17FF  # Khmer
+    )
+
+
+def tokens(folded: str) -> list[str]:
+    return _TOKEN.findall(folded)
+
+
+def features(folded: str) -> set[str]:
+    """The classifier's features of folded text."""
+    out: set[str] = set()
+    words: list[str] = []
+    for token in tokens(folded):
+        if any(is_unspaced(c) for c in token):
+            chars = [c for c in token if not c.isdigit()]
+            out.update(f"c1:{c}" for c in chars if is_unspaced(c))
+            for n in (2, 3):
+                out.update(f"c{n}:" + "".join(chars[i : i + n]) for i in range(len(chars) - n + 1))
+            continue
+        if token.isdigit():
+            out.add("num")
+            continue
+        words.append(token)
+        out.add(f"w:{token}")
+        padded = f"<{token}>"
+        for n in (3, 4, 5):
+            if len(padded) > n:
+                out.update(f"g{n}:" + padded[i : i + n] for i in range(len(padded) - n + 1))
+    out.update(f"b:{a}_{b}" for a, b in zip(words, words[1:], strict=False))
+    return out
+
+
+def contains_phrase(folded: str, phrase: str) -> bool:
+    """Whether `phrase` (folded) occurs in `folded`: at a word start for spaced scripts, anywhere otherwise."""
+    if not phrase:
+        return False
+    if any(is_unspaced(c) for c in phrase) or any("\u0600" <= c <= "\u06ff" for c in phrase):
+        return phrase in folded
+    start = 0
+    while True:
+        index = folded.find(phrase, start)
+        if index < 0:
+            return False
+        if index == 0 or not folded[index - 1].isalnum():
+            return True
+        start = index + 1
+
+
+def contains_word(folded: str, word: str) -> bool:
+    """Whole-word match for spaced scripts (both ends), substring for the others."""
+    if not word:
+        return False
+    if any(is_unspaced(c) for c in word):
+        return word in folded
+    return re.search(r"(?<!\w)" + re.escape(word) + r"(?!\w)", folded) is not None

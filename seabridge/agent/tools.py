@@ -1,0 +1,288 @@
+"""The agent's tools: every lookup it may make, bound to one buyer's scope.
+
+A `Tools` object is made per turn for one conversation. The customer id comes
+from the conversation's verified identity, never from the engine's arguments,
+so no message and no model output can make a tool read another buyer's data:
+an order that is not the buyer's is answered exactly like a missing one.
+Every call is recorded (name and arguments) for the eval report and the
+handoff summary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from seabridge.agent.catalog import CatalogIndex, SearchQuery
+from seabridge.agent.views import (
+    BuyerProfile,
+    Event,
+    OrderView,
+    ProductView,
+    ReturnView,
+    ShipmentView,
+    ShippingZone,
+    SizeAdvice,
+    StoreProfile,
+    ToolCall,
+)
+from seabridge.db.models import Order, Shipment
+from seabridge.services import identity
+from seabridge.services.identity import VerificationFailed
+from seabridge.storage import agent as agent_store
+from seabridge.storage import customers
+
+FINAL = frozenset({"delivered", "returned"})
+REST_OF_WORLD = "*"
+
+
+class Tools:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        store: StoreProfile,
+        catalog: CatalogIndex,
+        *,
+        customer_id: int | None,
+        conversation_id: int | None,
+        now: datetime,
+        on_verified: Callable[[int], Awaitable[None]] | None = None,
+    ) -> None:
+        self._sessions = sessions
+        self.store = store
+        self._catalog = catalog
+        self._customer_id = customer_id
+        self._conversation_id = conversation_id
+        self.now = now
+        self._on_verified = on_verified
+        self._orders: list[OrderView] | None = None
+        self.calls: list[ToolCall] = []
+
+    @property
+    def verified(self) -> bool:
+        return self._customer_id is not None
+
+    def _record(self, name: str, **arguments: Any) -> None:
+        self.calls.append(ToolCall(name, {k: v for k, v in arguments.items() if v not in (None, "", (), [])}))
+
+    # --- identity -------------------------------------------------------------
+
+    async def verify_buyer(self, email: str, order_number: str) -> BuyerProfile | None:
+        """Bind the conversation to the customer who placed `order_number` with `email`; None if they don't match."""
+        self._record("verify_buyer", order_number=order_number)  # the e-mail stays out of logs and reports
+        async with self._sessions() as session:
+            try:
+                customer = await identity.verify_by_order(session, self.store.id, email, order_number)
+            except VerificationFailed:
+                return None
+        self._customer_id = customer.id
+        self._orders = None
+        if self._on_verified is not None:
+            await self._on_verified(customer.id)
+        return BuyerProfile(customer.id, customer.first_name, customer.country, customer.language, customer.timezone)
+
+    async def buyer(self) -> BuyerProfile | None:
+        if self._customer_id is None:
+            return None
+        async with self._sessions() as session:
+            customer = await customers.get_customer(session, self.store.id, self._customer_id)
+        if customer is None:
+            return None
+        return BuyerProfile(customer.id, customer.first_name, customer.country, customer.language, customer.timezone)
+
+    # --- orders and shipments ---------------------------------------------------
+
+    async def _load_orders(self) -> list[OrderView]:
+        if self._customer_id is None:
+            return []
+        if self._orders is None:
+            async with self._sessions() as session:
+                rows = await agent_store.customer_orders(session, self.store.id, self._customer_id)
+                self._orders = [self._order_view(order) for order in rows]
+        return self._orders
+
+    async def list_orders(self) -> list[OrderView]:
+        """The verified buyer's orders, newest first (empty for an anonymous buyer)."""
+        self._record("list_orders")
+        return await self._load_orders()
+
+    async def get_order(self, order_number: str) -> OrderView | None:
+        """One of the buyer's own orders by number; None when missing or someone else's."""
+        self._record("get_order", order_number=order_number)
+        return _find(await self._load_orders(), order_number)
+
+    async def track_shipment(self, order_number: str) -> OrderView | None:
+        """The order with its shipments, tracking events and lateness; None when missing or someone else's."""
+        self._record("track_shipment", order_number=order_number)
+        return _find(await self._load_orders(), order_number)
+
+    def _order_view(self, order: Order) -> OrderView:
+        return OrderView(
+            number=order.name,
+            placed_at=order.placed_at,
+            financial_status=order.financial_status,
+            fulfillment_status=order.fulfillment_status,
+            cancelled_at=order.cancelled_at,
+            fulfilled_at=order.fulfilled_at,
+            currency=order.currency,
+            total=Decimal(order.total),
+            items=tuple(line.name for line in order.lines),
+            country=order.shipping_country,
+            shipments=tuple(self._shipment_view(s, order.shipping_country) for s in order.shipments),
+        )
+
+    def _shipment_view(self, shipment: Shipment, country: str) -> ShipmentView:
+        estimate, source = shipment.estimated_delivery, "carrier"
+        if estimate is None and shipment.shipped_at is not None:
+            zone = self.zone_for(shipment.destination_country or country)
+            if zone is not None:
+                estimate, source = _add_business_days(shipment.shipped_at.date(), zone.days_max), "policy"
+        if estimate is None:
+            source = "none"
+        today = self.now.astimezone(UTC).date()
+        late = 0
+        if estimate is not None and shipment.status not in FINAL and estimate < today:
+            late = (today - estimate).days
+        last = shipment.checkpoints[-1] if shipment.checkpoints else None
+        return ShipmentView(
+            tracking_number=shipment.tracking_number,
+            carrier=shipment.carrier,
+            status=shipment.status,
+            subtag=shipment.subtag,
+            shipped_at=shipment.shipped_at,
+            delivered_at=shipment.delivered_at,
+            estimated_delivery=estimate,
+            estimate_source=source,
+            days_late=late,
+            last_event=Event(last.time, last.subtag, last.message, last.location) if last else None,
+            destination_country=shipment.destination_country or country,
+        )
+
+    # --- returns ------------------------------------------------------------------
+
+    async def open_return(self, order_number: str, reason: str = "") -> ReturnView | None:
+        """Open (or find the open) return request for one of the buyer's orders; None if not the buyer's order."""
+        self._record("open_return", order_number=order_number)
+        if self._customer_id is None:
+            return None
+        async with self._sessions() as session, session.begin():
+            rows = await agent_store.customer_orders(session, self.store.id, self._customer_id)
+            order = next((o for o in rows if _same_number(o.name, order_number)), None)
+            if order is None:
+                return None
+            for existing in await agent_store.returns_for_order(session, self.store.id, order.id):
+                if existing.status == "open":
+                    return ReturnView(existing.reference, order.name, existing.status, created=False)
+            request = await agent_store.open_return(
+                session,
+                self.store.id,
+                order.id,
+                customer_id=self._customer_id,
+                conversation_id=self._conversation_id,
+                reason=reason,
+            )
+            return ReturnView(request.reference, order.name, request.status, created=True)
+
+    # --- catalog --------------------------------------------------------------------
+
+    async def search_products(self, query: SearchQuery) -> list[ProductView]:
+        self._record("search_products", **query.arguments())
+        return self._catalog.search(query)
+
+    async def product_details(self, product_id: int) -> ProductView | None:
+        self._record("product_details", product_id=product_id)
+        return self._catalog.get(product_id)
+
+    async def size_advice(self, product_id: int, measurements: dict[str, float]) -> SizeAdvice | None:
+        """The chart size whose body range holds the buyer's measurements; None without a chart or a usable measure."""
+        self._record("size_advice", product_id=product_id, measurements=dict(measurements))
+        product = self._catalog.get(product_id)
+        if product is None or not product.size_chart:
+            return None
+        return advise_size(product, measurements)
+
+    async def sale_items(self, limit: int = 3) -> list[ProductView]:
+        self._record("search_products", on_sale=True)
+        return self._catalog.on_sale(limit)
+
+    # --- store policies ---------------------------------------------------------------
+
+    def zone_for(self, country: str) -> ShippingZone | None:
+        country = country.upper()
+        for zone in self.store.zones:
+            if country in zone.countries:
+                return zone
+        return next((z for z in self.store.zones if REST_OF_WORLD in z.countries), None)
+
+    async def shipping_quote(self, country: str) -> ShippingZone | None:
+        self._record("shipping_quote", country=country)
+        return self.zone_for(country)
+
+    async def store_policies(self) -> StoreProfile:
+        self._record("store_policies")
+        return self.store
+
+    def escalate(self, reason: str) -> None:
+        self._record("escalate", reason=reason)
+
+
+def _same_number(name: str, wanted: str) -> bool:
+    return name.lstrip("#").strip().lower() == wanted.lstrip("#").strip().lower()
+
+
+def _find(orders: list[OrderView], number: str) -> OrderView | None:
+    return next((o for o in orders if _same_number(o.number, number)), None)
+
+
+def _add_business_days(start: date, days: int) -> date:
+    current = start
+    while days > 0:
+        current += timedelta(days=1)
+        if current.weekday() < 5:
+            days -= 1
+    return current
+
+
+# Body measurements a chart column can be matched against, by what the buyer gave.
+_BODY_COLUMNS = {"chest": ("chest", "bust"), "waist": ("waist",), "hip": ("hip",), "foot_length": ("foot_length",)}
+
+
+def advise_size(product: ProductView, measurements: dict[str, float]) -> SizeAdvice | None:
+    chart = product.size_chart or {}
+    rows: dict[str, dict[str, list[float]]] = chart.get("rows", {})
+    columns: list[str] = chart.get("columns", [])
+    given = dict(measurements)
+    if "chest" not in given and "height" in given and "weight" in given and any(c in columns for c in ("chest", "bust")):
+        given["chest"] = estimate_chest(given["height"], given["weight"])
+    for measure, names in _BODY_COLUMNS.items():
+        column = next((c for c in columns if c in names), None)
+        if column is None or measure not in given:
+            continue
+        value = given[measure]
+        fits = [(size, row[column]) for size, row in rows.items() if column in row]
+        for index, (size, (low, high)) in enumerate(fits):
+            if low <= value <= high:
+                between = value == high and index + 1 < len(fits) and fits[index + 1][1][0] == value
+                return SizeAdvice(product.id, size, column, float(low), float(high), between)
+        if fits and value < fits[0][1][0]:
+            size, (low, high) = fits[0]
+            return SizeAdvice(product.id, size, column, float(low), float(high))
+        if fits and value > fits[-1][1][1]:
+            size, (low, high) = fits[-1]
+            return SizeAdvice(product.id, size, column, float(low), float(high))
+        for index in range(len(fits) - 1):
+            high, next_low = fits[index][1][1], fits[index + 1][1][0]
+            if high < value < next_low:
+                size, (low, top) = fits[index + 1]
+                return SizeAdvice(product.id, size, column, float(low), float(top), between=True)
+    return None
+
+
+def estimate_chest(height_cm: float, weight_kg: float) -> float:
+    """A rough adult chest girth from height and weight (used only when the buyer gives no chest measurement)."""
+    bmi = weight_kg / ((height_cm / 100) ** 2)
+    return round(0.52 * height_cm + 1.6 * (bmi - 22), 1)

@@ -1,0 +1,159 @@
+"""SQL for the AI agent: dialogue state, return requests, and the catalog snapshot its search index is built from."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from seabridge.db.agent import AgentState, ReturnRequest
+from seabridge.db.conversations import Message
+from seabridge.db.models import Order, Product, Shipment
+
+_REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def load_state(session: AsyncSession, store_id: int, conversation_id: int) -> AgentState | None:
+    return await session.scalar(
+        select(AgentState).where(AgentState.store_id == store_id, AgentState.conversation_id == conversation_id)
+    )
+
+
+async def save_state(
+    session: AsyncSession,
+    store_id: int,
+    conversation_id: int,
+    *,
+    version: int,
+    handled_seq: int,
+    state: dict[str, Any],
+) -> bool:
+    """Write the state if nobody else did since `version` was read; False when another writer won."""
+    if version == 0:
+        existing = await load_state(session, store_id, conversation_id)
+        if existing is None:
+            session.add(
+                AgentState(
+                    conversation_id=conversation_id,
+                    store_id=store_id,
+                    handled_seq=handled_seq,
+                    version=1,
+                    state=state,
+                    updated_at=_now(),
+                )
+            )
+            await session.flush()
+            return True
+        return False
+    result = await session.execute(
+        update(AgentState)
+        .where(
+            AgentState.store_id == store_id,
+            AgentState.conversation_id == conversation_id,
+            AgentState.version == version,
+        )
+        .values(version=version + 1, handled_seq=handled_seq, state=state, updated_at=_now())
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def customer_orders(session: AsyncSession, store_id: int, customer_id: int) -> list[Order]:
+    """A customer's orders, newest first, with lines and shipments (and their checkpoints)."""
+    rows = await session.scalars(
+        select(Order)
+        .where(Order.store_id == store_id, Order.customer_id == customer_id)
+        .order_by(Order.placed_at.desc(), Order.id.desc())
+        .options(
+            selectinload(Order.lines),
+            selectinload(Order.shipments).selectinload(Shipment.checkpoints),
+        )
+    )
+    return list(rows)
+
+
+async def catalog_version(session: AsyncSession, store_id: int) -> tuple[int, str]:
+    row = (
+        await session.execute(
+            select(func.count(Product.id), func.max(Product.updated_at)).where(Product.store_id == store_id)
+        )
+    ).one()
+    return int(row[0] or 0), str(row[1] or "")
+
+
+async def catalog(session: AsyncSession, store_id: int) -> list[Product]:
+    rows = await session.scalars(
+        select(Product)
+        .where(Product.store_id == store_id, Product.status == "active")
+        .order_by(Product.id)
+        .options(selectinload(Product.variants), selectinload(Product.attributes))
+    )
+    return list(rows)
+
+
+async def returns_for_order(session: AsyncSession, store_id: int, order_id: int) -> list[ReturnRequest]:
+    rows = await session.scalars(
+        select(ReturnRequest)
+        .where(ReturnRequest.store_id == store_id, ReturnRequest.order_id == order_id)
+        .order_by(ReturnRequest.id)
+    )
+    return list(rows)
+
+
+async def open_return(
+    session: AsyncSession,
+    store_id: int,
+    order_id: int,
+    *,
+    customer_id: int | None,
+    conversation_id: int | None,
+    reason: str,
+) -> ReturnRequest:
+    request = ReturnRequest(
+        store_id=store_id,
+        reference="R-" + "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(8)),
+        order_id=order_id,
+        customer_id=customer_id,
+        conversation_id=conversation_id,
+        reason=reason[:2000],
+        status="open",
+        created_at=_now(),
+    )
+    session.add(request)
+    await session.flush()
+    return request
+
+
+async def unanswered(session: AsyncSession, limit: int = 100) -> list[tuple[int, int, int]]:
+    """(store_id, conversation_id, seq of the latest buyer message) where the bot has not handled that message yet.
+
+    Only conversations the bot serves (status bot or waiting) count; used to
+    answer turns a crashed process accepted but never replied to.
+    """
+    from seabridge.db.conversations import Conversation
+
+    latest = (
+        select(Message.conversation_id, func.max(Message.seq).label("seq"))
+        .where(Message.sender_kind == "buyer", Message.status == "delivered")
+        .group_by(Message.conversation_id)
+        .subquery()
+    )
+    stmt = (
+        select(Conversation.store_id, Conversation.id, latest.c.seq)
+        .join(latest, latest.c.conversation_id == Conversation.id)
+        .outerjoin(AgentState, AgentState.conversation_id == Conversation.id)
+        .where(
+            Conversation.status.in_(("bot", "waiting")),
+            latest.c.seq > func.coalesce(AgentState.handled_seq, 0),
+        )
+        .limit(limit)
+    )
+    return [(int(a), int(b), int(c)) for a, b, c in (await session.execute(stmt)).all()]
