@@ -25,7 +25,7 @@ class StoreProfile:
     payment_methods: tuple[str, ...]
     handling_days: int
     zones: tuple[ShippingZone, ...]
-    hours: tuple[tuple[str, str], ...]  # (weekday "mon".."sun", "09:00-18:00" or "closed")
+    hours: tuple[tuple[int, str, str], ...]  # (weekday 0 = Monday, opens "09:00", closes "18:00"); closed days absent
     human_only: frozenset[str]
 
 
