@@ -82,7 +82,9 @@ class Settings(BaseSettings):
     llm_base_url: str = Field(default="", description="OpenAI-compatible base URL for the agent, e.g. http://host/v1.")
     llm_api_key: SecretStr = Field(default=SecretStr(""), description="API key for the agent's LLM endpoint.")
     llm_model: str = Field(default="gpt-4o-mini", description="Model name for the agent's LLM endpoint.")
-    llm_timeout_s: float = Field(default=20.0, description="Whole-turn time limit for the LLM; then the offline engine answers.")
+    llm_timeout_s: float = Field(
+        default=20.0, description="Whole-turn time limit for the LLM; then the offline engine answers."
+    )
 
     @classmethod
     def settings_customise_sources(

@@ -86,7 +86,10 @@ def database_url(request: pytest.FixtureRequest, sqlite_dir: Path) -> str:
 
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "data", database_url=database_url, secret_key="test-server-key")
+    # The bot is off by default so messaging tests see only their own messages; agent tests turn it on.
+    return Settings(
+        data_dir=tmp_path / "data", database_url=database_url, secret_key="test-server-key", agent_engine="off"
+    )
 
 
 @pytest.fixture

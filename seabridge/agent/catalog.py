@@ -25,7 +25,34 @@ _WORD = re.compile(r"[a-z0-9]+")
 _FIELD_WEIGHTS = {"title": 3.0, "type": 2.0, "tags": 1.5, "colors": 1.5, "attributes": 1.0}
 _K1, _B = 1.2, 0.5
 _STOP = frozenset(
-    "a an and the of for with to in on at is are do you have any some i me my it this that what which".split()
+    [
+        "a",
+        "an",
+        "and",
+        "the",
+        "of",
+        "for",
+        "with",
+        "to",
+        "in",
+        "on",
+        "at",
+        "is",
+        "are",
+        "do",
+        "you",
+        "have",
+        "any",
+        "some",
+        "i",
+        "me",
+        "my",
+        "it",
+        "this",
+        "that",
+        "what",
+        "which",
+    ]
 )
 
 

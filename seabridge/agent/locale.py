@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from babel import Locale as BabelLocale
@@ -65,7 +66,7 @@ class Locale:
             value = value.astimezone(ZoneInfo(tz)).date()
         return format_date(value, format="medium", locale=self.babel)
 
-    def datetime(self, value: datetime, tz: str) -> str:
+    def date_time(self, value: datetime, tz: str) -> str:
         return format_datetime(value, format="medium", tzinfo=ZoneInfo(tz), locale=self.babel)
 
     def weekday_time(self, value: datetime, tz: str) -> str:
@@ -77,7 +78,7 @@ class Locale:
     def tz_name(self, tz: str) -> str:
         return tz.rsplit("/", 1)[-1].replace("_", " ")
 
-    def join(self, items: list[str], style: str = "standard") -> str:
+    def join(self, items: list[str], style: Literal["standard", "or"] = "standard") -> str:
         return format_list(items, style=style, locale=self.babel) if items else ""
 
     def weekday(self, key: str, width: str = "abbreviated") -> str:

@@ -10,6 +10,7 @@ pieces of words, which keep typos and inflections close to the original.
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 
@@ -77,7 +78,7 @@ def features(folded: str) -> set[str]:
         for n in (3, 4, 5):
             if len(padded) > n:
                 out.update(f"g{n}:" + padded[i : i + n] for i in range(len(padded) - n + 1))
-    out.update(f"b:{a}_{b}" for a, b in zip(words, words[1:], strict=False))
+    out.update(f"b:{a}_{b}" for a, b in itertools.pairwise(words))
     return out
 
 

@@ -205,6 +205,17 @@ class Tools:
             return None
         return advise_size(product, measurements)
 
+    def knows(self, word: str) -> bool:
+        """Whether a word occurs in the catalog (for English product words typed in any language)."""
+        return self._catalog.knows(word)
+
+    def title_matches(self, text: str) -> list[ProductView]:
+        return self._catalog.title_matches(text)
+
+    def peek(self, product_id: int) -> ProductView | None:
+        """A product shown earlier in this conversation (no tool call: its facts were already looked up)."""
+        return self._catalog.get(product_id)
+
     async def sale_items(self, limit: int = 3) -> list[ProductView]:
         self._record("search_products", on_sale=True)
         return self._catalog.on_sale(limit)
@@ -256,7 +267,12 @@ def advise_size(product: ProductView, measurements: dict[str, float]) -> SizeAdv
     rows: dict[str, dict[str, list[float]]] = chart.get("rows", {})
     columns: list[str] = chart.get("columns", [])
     given = dict(measurements)
-    if "chest" not in given and "height" in given and "weight" in given and any(c in columns for c in ("chest", "bust")):
+    if (
+        "chest" not in given
+        and "height" in given
+        and "weight" in given
+        and any(c in columns for c in ("chest", "bust"))
+    ):
         given["chest"] = estimate_chest(given["height"], given["weight"])
     for measure, names in _BODY_COLUMNS.items():
         column = next((c for c in columns if c in names), None)

@@ -11,6 +11,7 @@ import typer
 
 from seabridge import __version__
 from seabridge.cli import agent, store
+from seabridge.cli import eval as eval_cli
 from seabridge.cli.common import DataDir, Host, Port, console, load_settings, run, with_state
 from seabridge.cli.server import serve as serve_http
 from seabridge.db import migrate as migrations
@@ -26,6 +27,7 @@ app = typer.Typer(
 )
 app.add_typer(store.app, name="store")
 app.add_typer(agent.app, name="agent")
+app.add_typer(eval_cli.app, name="eval")
 
 DEMO_EMAIL = "demo@seabridge.example"
 DEMO_PASSWORD = "seabridge-demo"  # noqa: S105 - printed on purpose; the demo listens on loopback only

@@ -100,8 +100,9 @@ class MessagingService:
     translator: Translator = field(default_factory=NoTranslator)
     # Per conversation, across all its participants and connections (per process).
     conversation_limit: SlidingWindow = field(default_factory=lambda: SlidingWindow(limit=120, window_s=10.0))
-    # Called with every new, delivered buyer message after it is committed (the AI agent listens here).
-    buyer_message_listeners: list[Callable[[Message], None]] = field(default_factory=list)
+    # Called with every new, delivered buyer message after it is committed, and the text as the buyer wrote it
+    # before masking (the AI agent listens here: a buyer verifying types an e-mail address that is never stored).
+    buyer_message_listeners: list[Callable[[Message, str], None]] = field(default_factory=list)
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
     writer: MessageWriter = field(init=False)
 
@@ -163,8 +164,8 @@ class MessagingService:
         if verdict.action is Action.REJECT:
             raise Rejected(verdict.reasons)
         status = "held" if verdict.action is Action.HOLD else "delivered"
-        if kind == "note" and actor.kind != "agent":
-            raise Forbidden("only agents write internal notes")
+        if kind == "note" and actor.kind not in ("agent", "bot"):
+            raise Forbidden("only agents (and the bot's handoff summary) write internal notes")
         item = PendingSend(
             actor_store_id=actor.store_id,
             actor_kind=actor.kind,
@@ -210,7 +211,7 @@ class MessagingService:
                 task.add_done_callback(self._tasks.discard)
             if actor.kind == "buyer":
                 for listener in self.buyer_message_listeners:
-                    listener(result.message)
+                    listener(result.message, text)
         return result
 
     async def _translate(self, message: Message) -> None:

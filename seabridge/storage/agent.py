@@ -157,3 +157,30 @@ async def unanswered(session: AsyncSession, limit: int = 100) -> list[tuple[int,
         .limit(limit)
     )
     return [(int(a), int(b), int(c)) for a, b, c in (await session.execute(stmt)).all()]
+
+
+async def bind_customer(session: AsyncSession, store_id: int, conversation_id: int, customer_id: int) -> None:
+    from seabridge.db.conversations import Conversation
+
+    await session.execute(
+        update(Conversation)
+        .where(Conversation.store_id == store_id, Conversation.id == conversation_id)
+        .values(customer_id=customer_id)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def agent_language(session: AsyncSession, store_id: int, default: str) -> str:
+    """The language most of the store's agents read (the handoff summary is written in it)."""
+    from seabridge.db.models import Agent
+
+    row = (
+        await session.execute(
+            select(Agent.language, func.count())
+            .where(Agent.store_id == store_id, Agent.disabled_at.is_(None))
+            .group_by(Agent.language)
+            .order_by(func.count().desc(), Agent.language)
+            .limit(1)
+        )
+    ).first()
+    return str(row[0]) if row and row[0] else default

@@ -67,6 +67,8 @@ class ServerProcess:
             "SEABRIDGE_DATABASE_URL": self.database_url,
             "SEABRIDGE_SECRET_KEY": SECRET_KEY,
             "SEABRIDGE_LOG_LEVEL": "WARNING",
+            # Messaging tests count every message; the bot's replies are tested in test_agent_*.
+            "SEABRIDGE_AGENT_ENGINE": "off",
             "COLUMNS": "200",
             **self.env,
         }
@@ -136,7 +138,7 @@ class Credentials:
 
 
 def settings_for(database_url: str, data_dir: Path) -> Settings:
-    return Settings(data_dir=data_dir, database_url=database_url, secret_key=SECRET_KEY)
+    return Settings(data_dir=data_dir, database_url=database_url, secret_key=SECRET_KEY, agent_engine="off")
 
 
 def buyer_token(store_id: int, visitor_id: str | None = None, ttl_s: int = 3600, key: str = SECRET_KEY) -> str:

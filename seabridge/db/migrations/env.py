@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-import seabridge.db.agent  # noqa: F401  (registers the agent tables)
+import seabridge.db.agent
 import seabridge.db.conversations  # noqa: F401  (registers the messaging tables)
 from seabridge.db.models import Base
 

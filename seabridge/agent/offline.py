@@ -1,0 +1,304 @@
+"""The offline engine: no network, no model download, deterministic, a few milliseconds a turn.
+
+Each turn: pick the reply language → read entities → settle the intent (an
+answer to the bot's own question serves that question's intent) → measure
+frustration → run the intent's skill, which looks facts up through the
+buyer-scoped tools and writes the reply from the language file → decide on a
+handoff. The skills live in `skills.py`; this module owns the turn.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from seabridge.agent import locale as locales
+from seabridge.agent.classifier import IntentClassifier, Prediction, default_classifier
+from seabridge.agent.engine import DialogueState, Reply, Turn
+from seabridge.agent.entities import Entities, extract
+from seabridge.agent.handoff import hours_text, when_text
+from seabridge.agent.locale import Locale
+from seabridge.agent.text import contains_phrase, fold
+from seabridge.agent.views import ProductView
+
+# Intents that need to know which of the buyer's orders is meant.
+ORDER_INTENTS = frozenset(
+    {"order_status", "return_request", "refund_status", "invoice", "change_order", "cancel_order"}
+)
+# Intents a bare country continues ("and to France?").
+COUNTRY_INTENTS = frozenset({"delivery_time", "shipping_cost"})
+PRODUCT_INTENTS = frozenset({"product_question", "size_advice", "product_recommendation"})
+
+
+@dataclass(slots=True)
+class Context:
+    """One turn in progress: what the skills read and write."""
+
+    turn: Turn
+    loc: Locale
+    entities: Entities
+    intent: str
+    prediction: Prediction
+    parts: list[str] = field(default_factory=list)
+    products: list[ProductView] = field(default_factory=list)
+    escalate: str = ""  # a handoff reason, when the skill decides to hand over
+    note: bool = False  # ask the runner to leave the summary for the team without a handoff
+    understood: bool = True
+
+    @property
+    def state(self) -> DialogueState:
+        return self.turn.state
+
+    def say(self, key: str, **values: object) -> None:
+        self.parts.append(self.loc.say(key, **values))
+
+    def fact(self, text: str) -> None:
+        if text not in self.state.facts:
+            self.state.facts = [*self.state.facts, text][-12:]
+
+    def tried(self, text: str) -> None:
+        if text not in self.state.tried:
+            self.state.tried = [*self.state.tried, text][-8:]
+
+    def cue(self, list_name: str) -> bool:
+        folded = fold(self.turn.text)
+        for loc in {self.loc.code: self.loc, "en": locales.load("en")}.values():
+            if any(contains_phrase(folded, fold(w)) for w in loc.words.get(list_name, ())):
+                return True
+        return False
+
+
+class OfflineEngine:
+    name = "offline"
+
+    def __init__(self, classifier: IntentClassifier | None = None) -> None:
+        self.classifier = classifier or default_classifier()
+
+    async def reply(self, turn: Turn) -> Reply:
+        from seabridge.agent import skills
+
+        state = turn.state
+        language = self.reply_language(turn)
+        state.language = language
+        loc = locales.load(language)
+        readers = [loc] if language == "en" else [loc, locales.load("en")]
+        entities = extract(turn.text, readers)
+        prediction = self.classifier.classify(turn.text, language)
+        intent = self.settle_intent(turn, prediction, entities)
+        ctx = Context(turn, loc, entities, intent, prediction)
+        frustrated = self.frustration(ctx)
+        await skills.run(ctx)
+        return self.finish(ctx, frustrated)
+
+    # --- language ------------------------------------------------------------
+
+    @staticmethod
+    def reply_language(turn: Turn) -> str:
+        known = locales.available()
+        if turn.language in known:
+            return turn.language
+        if turn.state.language in known:
+            return turn.state.language
+        if turn.buyer is not None and turn.buyer.language in known:
+            return turn.buyer.language
+        default = turn.tools.store.default_language
+        return default if default in known else "en"
+
+    # --- intent ----------------------------------------------------------------
+
+    def settle_intent(self, turn: Turn, prediction: Prediction, entities: Entities) -> str:
+        state = turn.state
+        intent = prediction.intent
+        confident = prediction.intent != "other" and prediction.confidence >= 0.6 and bool(prediction.keywords)
+        pending = state.pending
+        if pending == "verify" and (entities.email or entities.order_numbers or entities.bare_numbers):
+            return state.pending_intent or "order_status"
+        if pending == "which_order" and (entities.order_numbers or entities.bare_numbers) and not confident:
+            return state.pending_intent or "order_status"
+        if pending == "which_order" and not confident and _ordinal(turn.text) is not None:
+            return state.pending_intent or "order_status"
+        if pending == "size" and (entities.measurements or entities.sizes) and not confident:
+            return "size_advice"
+        if pending == "country" and entities.country and not confident:
+            return state.pending_intent or "delivery_time"
+        if pending == "product" and (entities.terms or entities.latin_words) and not confident:
+            return state.pending_intent or "product_question"
+        if intent == "other" or not confident:
+            if entities.order_numbers and not entities.measurements:
+                return state.last_intent if state.last_intent in ORDER_INTENTS else "order_status"
+            if entities.tracking_numbers:
+                return "order_status"
+            if entities.country and state.last_intent in COUNTRY_INTENTS:
+                return state.last_intent
+            if entities.measurements and (state.product or state.last_intent == "size_advice"):
+                return "size_advice"
+            if intent == "other" and entities.email and state.last_intent in ORDER_INTENTS:
+                return state.last_intent
+        return intent
+
+    # --- frustration -------------------------------------------------------------
+
+    @staticmethod
+    def frustration(ctx: Context) -> bool:
+        text = ctx.turn.text
+        letters = [c for c in text if c.isalpha()]
+        shouting = len(letters) >= 12 and sum(c.isupper() for c in letters) / len(letters) > 0.7
+        score = 0
+        if ctx.cue("frustration"):
+            score += 2
+        if ctx.cue("not_helpful"):
+            score += 2
+        if shouting:
+            score += 1
+        if text.count("!") >= 3 or text.count("?") >= 3:
+            score += 1
+        if ctx.intent == "complaint":
+            score += 1
+        frustrated = score >= 2
+        ctx.state.sentiment = (
+            "angry" if score >= 3 else "negative" if frustrated or ctx.intent == "complaint" else _calm(ctx.intent)
+        )
+        return frustrated
+
+    # --- the end of a turn ----------------------------------------------------------
+
+    def finish(self, ctx: Context, frustrated: bool) -> Reply:
+        state, turn = ctx.state, ctx.turn
+        state.frustrated = state.frustrated + 1 if frustrated else 0
+        state.not_understood = 0 if ctx.understood else state.not_understood + 1
+        reason = ctx.escalate
+        if not reason and ctx.intent in turn.tools.store.human_only:
+            reason = "human_only"
+        if not reason and state.frustrated >= 2:
+            reason = "frustration"
+        if not reason and state.not_understood >= 2:
+            reason = "not_understood"
+        already = state.handed_off or turn.status == "waiting"
+        escalated = False
+        summary = ""
+        if reason and already:
+            ctx.parts = [p for p in ctx.parts if p] or []
+            ctx.say("handoff_waiting")
+        elif reason:
+            turn.tools.escalate(reason)
+            escalated = True
+            state.handed_off = True
+            ctx.say("handoff")
+            store = turn.tools.store
+            now_open, when = when_text(store, turn.now, _buyer_tz(turn), ctx.loc)
+            if now_open:
+                ctx.say("handoff_now")
+            else:
+                ctx.say("handoff_later", hours=hours_text(store, ctx.loc), when=when)
+            summary = self.summary(ctx, reason)
+        elif ctx.note:
+            summary = self.summary(ctx, "")
+        state.last_intent = ctx.intent
+        return Reply(
+            text=" ".join(p for p in ctx.parts if p),
+            language=ctx.loc.code,
+            intent=ctx.intent,
+            escalated=escalated,
+            handoff_reason=reason if escalated else "",
+            summary=summary,
+            products=ctx.products,
+            tool_calls=list(turn.tools.calls),
+        )
+
+    @staticmethod
+    def summary(ctx: Context, reason: str) -> str:
+        """The handoff note, in the agents' language."""
+        code = ctx.turn.agent_language if ctx.turn.agent_language in locales.available() else "en"
+        loc = locales.load(code)
+        state = ctx.state
+        lines = [
+            loc.say(
+                "summary",
+                reason=loc.reasons.get(reason, loc.intent_names.get(ctx.intent, ctx.intent)),
+                intent=loc.intent_names.get(ctx.intent, ctx.intent),
+                language=loc.babel.languages.get(ctx.loc.code, ctx.loc.code),
+                sentiment=loc.sentiment.get(state.sentiment, state.sentiment),
+            )
+        ]
+        if state.facts:
+            lines.append(loc.say("summary_facts", facts="; ".join(state.facts)))
+        if state.tried:
+            lines.append(loc.say("summary_tried", tried="; ".join(state.tried)))
+        return "\n".join(lines)
+
+
+def _calm(intent: str) -> str:
+    return "positive" if intent in ("feedback", "goodbye") else "neutral"
+
+
+def _buyer_tz(turn: Turn) -> str:
+    if turn.buyer is not None and turn.buyer.timezone:
+        return turn.buyer.timezone
+    if turn.buyer is not None and turn.buyer.country:
+        from seabridge.formats.countries import default_timezone
+
+        return default_timezone(turn.buyer.country) or turn.tools.store.timezone
+    return turn.tools.store.timezone
+
+
+_ORDINALS = {
+    0: (
+        "first",
+        "1st",
+        "primero",
+        "primeiro",
+        "premier",
+        "premiere",
+        "erste",
+        "primo",
+        "перв",
+        "ilk",
+        "pertama",
+        "一つ目",
+        "最初",
+        "첫",
+        "第一",
+        "แรก",
+        "đầu tiên",
+        "dau tien",
+        "الأول",
+        "الاول",
+    ),
+    -1: (
+        "last",
+        "latest",
+        "newest",
+        "most recent",
+        "recent",
+        "ultimo",
+        "dernier",
+        "dernière",
+        "letzte",
+        "neueste",
+        "последн",
+        "son",
+        "terakhir",
+        "最新",
+        "最後",
+        "최근",
+        "마지막",
+        "最近",
+        "最后",
+        "ล่าสุด",
+        "mới nhất",
+        "moi nhat",
+        "الأخير",
+        "الاخير",
+    ),
+}
+
+
+def _ordinal(text: str) -> int | None:
+    folded = fold(text)
+    for index, words in _ORDINALS.items():
+        if any(contains_phrase(folded, fold(w)) for w in words):
+            return index
+    return None
+
+
+def ordinal(text: str) -> int | None:
+    return _ordinal(text)

@@ -1,0 +1,584 @@
+"""What the offline engine does for each intent: look facts up through the buyer's tools, then say them.
+
+Every fact in a reply comes from a tool call made in this turn; templates only
+carry the wording. A skill that needs something from the buyer (verification,
+which order, a country, measurements) asks for it and leaves `state.pending`
+so the next message is read as the answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from decimal import Decimal
+
+from seabridge.agent.catalog import SearchQuery
+from seabridge.agent.offline import ORDER_INTENTS, Context, ordinal
+from seabridge.agent.views import OrderView, ProductView, ShipmentView
+
+Skill = Callable[[Context], Awaitable[None]]
+LATE_GRACE_DAYS = 7
+
+
+async def run(ctx: Context) -> None:
+    skill = SKILLS.get(ctx.intent, other)
+    if ctx.state.pending and ctx.intent != ctx.state.pending_intent and ctx.state.pending != "verify":
+        _clear_pending(ctx)
+    await skill(ctx)
+
+
+def _clear_pending(ctx: Context) -> None:
+    ctx.state.pending = ""
+    ctx.state.pending_intent = ""
+
+
+def _ask(ctx: Context, pending: str, key: str, **values: object) -> None:
+    ctx.state.pending = pending
+    ctx.state.pending_intent = ctx.intent
+    ctx.say(key, **values)
+
+
+def _shipped(order: OrderView) -> bool:
+    return bool(order.shipments) or order.fulfillment_status in ("fulfilled", "partial")
+
+
+# --- small talk -------------------------------------------------------------------
+
+
+async def greeting(ctx: Context) -> None:
+    buyer = ctx.turn.buyer
+    if buyer is not None and buyer.first_name:
+        ctx.say("greeting_named", name=buyer.first_name, store=ctx.turn.tools.store.name)
+    else:
+        ctx.say("greeting", store=ctx.turn.tools.store.name)
+
+
+async def goodbye(ctx: Context) -> None:
+    _clear_pending(ctx)
+    ctx.say("goodbye", store=ctx.turn.tools.store.name)
+
+
+async def feedback(ctx: Context) -> None:
+    ctx.say("feedback")
+    ctx.note = True
+
+
+async def other(ctx: Context) -> None:
+    if ctx.cue("other_person") or ctx.cue("injection"):
+        ctx.say("only_own_data")
+        ctx.tried("refused a request for other people's data")
+        return
+    ctx.understood = False
+    ctx.say("clarify")
+
+
+async def human_agent(ctx: Context) -> None:
+    ctx.escalate = "asked_for_person"
+
+
+async def account(ctx: Context) -> None:
+    ctx.say("account")
+
+
+# --- identity and orders ----------------------------------------------------------------
+
+
+async def _verified(ctx: Context) -> bool:
+    """True when the buyer is verified (now or before); otherwise asks for what is missing."""
+    tools, state, ents = ctx.turn.tools, ctx.state, ctx.entities
+    if tools.verified:
+        return True
+    if ents.email:
+        state.verify_email = ents.email
+    numbers = ents.order_numbers or (ents.bare_numbers if state.pending == "verify" else [])
+    if numbers:
+        state.verify_order = numbers[0]
+    if state.verify_email and state.verify_order:
+        buyer = await tools.verify_buyer(state.verify_email, state.verify_order)
+        if buyer is not None:
+            ctx.turn.buyer = buyer
+            state.order = state.verify_order
+            state.verify_email = state.verify_order = ""
+            state.verify_failures = 0
+            _clear_pending(ctx)
+            ctx.say("verified", name=buyer.first_name or "")
+            ctx.tried("verified the buyer by e-mail and order number")
+            return True
+        state.verify_failures += 1
+        state.verify_email = state.verify_order = ""
+        ctx.tried("verification failed")
+        ctx.say("verify_failed")
+        state.pending, state.pending_intent = "verify", state.pending_intent or ctx.intent
+        if state.verify_failures >= 3:
+            ctx.escalate = "verification_failed"
+        return False
+    if state.verify_email:
+        _ask(ctx, "verify", "verify_ask_order")
+    elif state.verify_order:
+        _ask(ctx, "verify", "verify_ask_email", order=state.verify_order)
+    else:
+        _ask(ctx, "verify", "verify_ask")
+    if ctx.cue("other_person"):
+        ctx.parts.insert(0, ctx.loc.say("only_own_data"))
+    return False
+
+
+async def _which_order(ctx: Context, *, prefer: Callable[[OrderView], bool] | None = None) -> OrderView | None:
+    """The order this turn is about, asking when it is not clear. Only the buyer's own orders are found."""
+    tools, state, ents = ctx.turn.tools, ctx.state, ctx.entities
+    numbers = list(ents.order_numbers)
+    if not numbers and state.pending in ("which_order", "verify"):
+        numbers = list(ents.bare_numbers)
+    if numbers:
+        order = await tools.track_shipment(numbers[0])
+        if order is None:
+            _clear_pending(ctx)
+            if ctx.cue("other_person") or ctx.cue("injection"):
+                ctx.say("only_own_data")
+            else:
+                ctx.say("order_not_found", order=numbers[0])
+            ctx.tried(f"looked for order {numbers[0]}: not the buyer's")
+            return None
+        state.order = order.number
+        _clear_pending(ctx)
+        return order
+    orders = await tools.list_orders()
+    if state.pending == "which_order":
+        pick = ordinal(ctx.turn.text)
+        if pick is not None and orders:
+            state.order = orders[pick].number
+            _clear_pending(ctx)
+            return await tools.track_shipment(state.order)
+    if state.order and state.pending != "which_order":
+        order = await tools.track_shipment(state.order)
+        if order is not None:
+            return order
+    if ctx.cue("other_person") or ctx.cue("injection"):
+        ctx.say("only_own_data")
+        return None
+    if not orders:
+        ctx.say("orders_none")
+        return None
+    candidates = [o for o in orders if prefer(o)] if prefer else orders
+    if len(orders) == 1 or len(candidates) == 1:
+        order = candidates[0] if candidates else orders[0]
+        state.order = order.number
+        return await tools.track_shipment(order.number)
+    shown = (candidates or orders)[:5]
+    tz = ctx.turn.tools.store.timezone
+    listed = [
+        ctx.loc.say(
+            "order_choice", order=o.number, date=ctx.loc.date(o.placed_at, tz), items=ctx.loc.join(list(o.items[:2]))
+        )
+        for o in shown
+    ]
+    _ask(ctx, "which_order", "which_order", orders="; ".join(listed))
+    return None
+
+
+async def order_status(ctx: Context) -> None:
+    if not await _verified(ctx):
+        return
+    order = await _which_order(ctx)
+    if order is not None:
+        describe_order(ctx, order)
+
+
+def describe_order(ctx: Context, order: OrderView) -> None:
+    loc, tz = ctx.loc, ctx.turn.tools.store.timezone
+    if order.cancelled_at is not None:
+        ctx.say("order_cancelled", order=order.number, date=loc.date(order.cancelled_at, tz))
+        ctx.fact(f"{order.number}: cancelled")
+        return
+    if not order.shipments:
+        if _shipped(order):
+            ctx.say("order_no_tracking", order=order.number, date=loc.date(order.fulfilled_at or order.placed_at, tz))
+        else:
+            days = ctx.turn.tools.store.handling_days
+            ctx.say("order_unfulfilled", order=order.number, date=loc.date(order.placed_at, tz), days=loc.number(days))
+        ctx.fact(f"{order.number}: {order.fulfillment_status or 'unfulfilled'}, no tracking yet")
+        return
+    for shipment in order.shipments:
+        describe_shipment(ctx, order, shipment)
+
+
+def describe_shipment(ctx: Context, order: OrderView, shipment: ShipmentView) -> None:
+    loc, tz = ctx.loc, ctx.turn.tools.store.timezone
+    if shipment.status == "delivered" and shipment.delivered_at is not None:
+        ctx.say(
+            "shipment_delivered",
+            order=order.number,
+            when=loc.date(shipment.delivered_at, tz),
+            carrier=shipment.carrier,
+            tracking=shipment.tracking_number,
+        )
+        ctx.fact(f"{order.number}: delivered ({shipment.tracking_number})")
+        return
+    status = loc.status.get(shipment.status, shipment.status)
+    ctx.say(
+        "shipment_status",
+        order=order.number,
+        status=status,
+        carrier=shipment.carrier,
+        tracking=shipment.tracking_number,
+    )
+    event = shipment.last_event
+    if event is not None:
+        phrase = loc.events.get(event.subtag) or status
+        ctx.say("shipment_last_event", event=phrase, place=event.location or "-", when=loc.date(event.time, tz))
+    if shipment.estimated_delivery is not None and not shipment.days_late:
+        ctx.say("shipment_eta", eta=loc.date(shipment.estimated_delivery))
+    fact = f"{order.number}: {shipment.status} with {shipment.carrier} ({shipment.tracking_number})"
+    if shipment.days_late:
+        ctx.say(
+            "shipment_late",
+            days=loc.number(shipment.days_late),
+            eta=loc.date(shipment.estimated_delivery or ctx.turn.now),
+        )
+        if shipment.status in ("exception", "customs_hold", "failed_attempt", "returned") and event is not None:
+            ctx.say("shipment_late_reason", event=loc.events.get(event.subtag) or status)
+        if shipment.status in ("exception", "returned"):
+            ctx.say("shipment_problem_next")
+            ctx.note = True
+        else:
+            ctx.say("shipment_late_next", days=loc.number(LATE_GRACE_DAYS))
+        fact += f", {shipment.days_late} days late"
+    elif shipment.status in ("exception", "returned"):
+        ctx.say("shipment_problem_next")
+        ctx.note = True
+    ctx.fact(fact)
+
+
+async def change_order(ctx: Context) -> None:
+    await _human_only_order(ctx, "change_order_shipped")
+
+
+async def cancel_order(ctx: Context) -> None:
+    await _human_only_order(ctx, "cancel_order_shipped")
+
+
+async def _human_only_order(ctx: Context, shipped_key: str) -> None:
+    tools = ctx.turn.tools
+    if tools.verified:
+        number = (ctx.entities.order_numbers or [ctx.state.order])[0]
+        order = await tools.get_order(number) if number else None
+        if order is not None and _shipped(order):
+            ctx.say(shipped_key, order=order.number, days=ctx.loc.number(tools.store.return_window_days))
+        if order is not None:
+            ctx.state.order = order.number
+            ctx.fact(f"{order.number}: {order.fulfillment_status or 'unfulfilled'}")
+    if ctx.intent not in tools.store.human_only:
+        await order_status(ctx)
+
+
+# --- returns and refunds ------------------------------------------------------------
+
+
+async def return_policy(ctx: Context) -> None:
+    policies = await ctx.turn.tools.store_policies()
+    ctx.say("return_policy", days=ctx.loc.number(policies.return_window_days))
+
+
+async def return_request(ctx: Context) -> None:
+    if not await _verified(ctx):
+        return
+    order = await _which_order(ctx, prefer=lambda o: o.delivered_at is not None)
+    if order is None:
+        return
+    tools, loc = ctx.turn.tools, ctx.loc
+    window = tools.store.return_window_days
+    delivered = order.delivered_at
+    if delivered is None:
+        ctx.say("return_not_delivered", order=order.number, days=loc.number(window))
+        return
+    if (ctx.turn.now - delivered).days > window:
+        ctx.say(
+            "return_too_late",
+            order=order.number,
+            when=loc.date(delivered, tools.store.timezone),
+            days=loc.number(window),
+        )
+        ctx.note = True
+        return
+    opened = await tools.open_return(order.number, reason=ctx.turn.text)
+    if opened is None:
+        ctx.say("order_not_found", order=order.number)
+        return
+    ctx.say("return_exists" if not opened.created else "return_opened", reference=opened.reference, order=order.number)
+    ctx.fact(f"return {opened.reference} for {order.number}")
+
+
+async def refund_status(ctx: Context) -> None:
+    if not await _verified(ctx):
+        return
+    order = await _which_order(ctx, prefer=lambda o: o.financial_status in ("refunded", "partially_refunded"))
+    if order is None:
+        return
+    key = {"refunded": "refund_done", "partially_refunded": "refund_partial"}.get(
+        order.financial_status, "refund_pending"
+    )
+    ctx.say(key, order=order.number)
+    ctx.fact(f"{order.number}: payment {order.financial_status}")
+
+
+# --- payments ---------------------------------------------------------------------------
+
+
+def _methods(ctx: Context) -> str:
+    store = ctx.turn.tools.store
+    return ctx.loc.join([ctx.loc.payment.get(m, m) for m in store.payment_methods], style="or")
+
+
+async def payment_methods(ctx: Context) -> None:
+    await ctx.turn.tools.store_policies()
+    ctx.say("payment_methods", methods=_methods(ctx))
+
+
+async def payment_problem(ctx: Context) -> None:
+    await ctx.turn.tools.store_policies()
+    ctx.say("payment_problem", methods=_methods(ctx))
+    ctx.note = True
+
+
+async def invoice(ctx: Context) -> None:
+    if not await _verified(ctx):
+        return
+    order = await _which_order(ctx)
+    if order is None:
+        return
+    ctx.say("invoice", order=order.number, total=ctx.loc.money(order.total, order.currency))
+    ctx.note = True
+
+
+# --- shipping ------------------------------------------------------------------------------
+
+
+def _country(ctx: Context) -> str:
+    state = ctx.state
+    if ctx.entities.country:
+        state.country = ctx.entities.country
+    elif not state.country and ctx.turn.buyer is not None and ctx.turn.buyer.country:
+        state.country = ctx.turn.buyer.country
+    return state.country
+
+
+async def delivery_time(ctx: Context) -> None:
+    country = _country(ctx)
+    if not country:
+        _ask(ctx, "country", "ask_country")
+        return
+    _clear_pending(ctx)
+    zone = await ctx.turn.tools.shipping_quote(country)
+    loc = ctx.loc
+    if zone is None:
+        ctx.say("no_shipping", country=loc.country(country))
+        return
+    ctx.say(
+        "delivery_time",
+        country=loc.country(country),
+        min=loc.number(zone.days_min),
+        max=loc.number(zone.days_max),
+        handling=loc.number(ctx.turn.tools.store.handling_days),
+    )
+
+
+async def shipping_cost(ctx: Context) -> None:
+    country = _country(ctx)
+    if not country:
+        _ask(ctx, "country", "ask_country")
+        return
+    _clear_pending(ctx)
+    tools, loc = ctx.turn.tools, ctx.loc
+    zone = await tools.shipping_quote(country)
+    if zone is None:
+        ctx.say("no_shipping", country=loc.country(country))
+        return
+    ctx.say("shipping_cost", country=loc.country(country), cost=loc.money(zone.cost, tools.store.currency))
+    if tools.store.free_shipping_over is not None:
+        ctx.say("shipping_free_over", threshold=loc.money(tools.store.free_shipping_over, tools.store.currency))
+
+
+async def discount(ctx: Context) -> None:
+    tools, loc = ctx.turn.tools, ctx.loc
+    sale = await tools.sale_items()
+    if sale:
+        ctx.say("discount_sale", items=_product_list(ctx, sale))
+        ctx.products = sale
+    else:
+        ctx.say("discount_none")
+    if tools.store.free_shipping_over is not None:
+        ctx.say("shipping_free_over", threshold=loc.money(tools.store.free_shipping_over, tools.store.currency))
+
+
+async def complaint(ctx: Context) -> None:
+    tools = ctx.turn.tools
+    number = (ctx.entities.order_numbers or [""])[0] or ctx.state.order
+    order = await tools.get_order(number) if number and tools.verified else None
+    if order is not None:
+        ctx.state.order = order.number
+        ctx.say("complaint_order", order=order.number)
+        ctx.fact(f"complaint about {order.number}")
+        ctx.note = True
+    else:
+        ctx.say("complaint")
+    ctx.tried("apologised and asked for details")
+
+
+# --- products ------------------------------------------------------------------------------
+
+
+def _price(ctx: Context, product: ProductView) -> str:
+    currency = ctx.turn.tools.store.currency
+    if product.min_price == product.max_price:
+        return ctx.loc.money(product.min_price, currency)
+    return f"{ctx.loc.money(product.min_price, currency)}–{ctx.loc.money(product.max_price, currency)}"
+
+
+def _product_list(ctx: Context, products: list[ProductView]) -> str:
+    return ctx.loc.join([ctx.loc.say("product_item", title=p.title, price=_price(ctx, p)) for p in products])
+
+
+def _query(ctx: Context, limit: int = 3) -> SearchQuery:
+    ents = ctx.entities
+    catalog_words = [w for w in ents.latin_words if ctx.turn.tools.knows(w)]
+    return SearchQuery(
+        terms=tuple(dict.fromkeys([*ents.terms, *catalog_words])),
+        colors=tuple(ents.colors),
+        max_price=ents.max_price,
+        limit=limit,
+    )
+
+
+async def _focus_product(ctx: Context) -> ProductView | None:
+    """The product the buyer means: named now, a reference to one shown before, or the last one discussed."""
+    tools, state, ents = ctx.turn.tools, ctx.state, ctx.entities
+    named = tools.title_matches(ctx.turn.text)
+    if named:
+        product = await tools.product_details(named[0].id)
+        if product is not None:
+            state.product = product.id
+            return product
+    if state.products and (ents.colors or ordinal(ctx.turn.text) is not None) and not ents.terms:
+        shown = [p for p in (tools.peek(pid) for pid in state.products) if p is not None]
+        pick = ordinal(ctx.turn.text)
+        if ents.colors:
+            wanted = {c.lower() for c in ents.colors}
+            shown = [p for p in shown if wanted & {c.lower() for c in p.colors}] or shown
+        if shown:
+            product = await tools.product_details(shown[pick if pick is not None else 0].id)
+            if product is not None:
+                state.product = product.id
+                return product
+    query = _query(ctx, limit=1)
+    if query.terms:
+        found = await tools.search_products(query)
+        if found:
+            state.product = found[0].id
+            return found[0]
+    if state.product:
+        return await tools.product_details(state.product)
+    return None
+
+
+async def product_question(ctx: Context) -> None:
+    product = await _focus_product(ctx)
+    if product is None:
+        _ask(ctx, "product", "product_ask")
+        return
+    _clear_pending(ctx)
+    loc, ents = ctx.loc, ctx.entities
+    ctx.products = [product]
+    attributes = dict(product.attributes)
+    material = attributes.get("material") or attributes.get("Material")
+    if material:
+        ctx.say("product_material", title=product.title, material=material)
+    dimensions = attributes.get("dimensions") or attributes.get("Dimensions")
+    if dimensions:
+        ctx.say("product_dimensions", title=product.title, dimensions=dimensions)
+    if product.colors:
+        ctx.say("product_colors", title=product.title, colors=loc.join(list(product.colors)))
+    ctx.say("product_price", title=product.title, price=_price(ctx, product))
+    wanted = {v.lower() for v in [*ents.sizes, *ents.colors]}
+    matching = [v for v in product.variants if wanted and wanted <= {value.lower() for _, value in v.options}]
+    if not matching and wanted:
+        matching = [v for v in product.variants if wanted & {value.lower() for _, value in v.options}]
+    for variant in matching[:2]:
+        label = f"{product.title} – {variant.title}"
+        if variant.in_stock is None or variant.in_stock > 0:
+            count = loc.number(variant.in_stock) if variant.in_stock is not None else "✓"
+            ctx.say("product_in_stock", variant=label, count=count)
+        else:
+            ctx.say("product_out_of_stock", variant=label)
+    ctx.fact(f"asked about {product.title}")
+
+
+async def product_recommendation(ctx: Context) -> None:
+    tools = ctx.turn.tools
+    found = await tools.search_products(_query(ctx))
+    if not found:
+        named = tools.title_matches(ctx.turn.text)
+        found = named[:3]
+    if not found:
+        ctx.say("products_none")
+        ctx.tried("searched the catalog: nothing matched")
+        return
+    ctx.products = found
+    ctx.state.products = [p.id for p in found]
+    ctx.state.product = found[0].id
+    ctx.say("products_found", items=_product_list(ctx, found))
+
+
+async def size_advice(ctx: Context) -> None:
+    tools, state, loc = ctx.turn.tools, ctx.state, ctx.loc
+    state.measurements = {**state.measurements, **ctx.entities.measurements}
+    product = await _focus_product(ctx)
+    if product is None:
+        _ask(ctx, "product", "product_ask")
+        return
+    if not product.size_chart:
+        _clear_pending(ctx)
+        ctx.say("size_no_chart", title=product.title)
+        return
+    if not state.measurements:
+        _ask(ctx, "size", "size_ask")
+        return
+    advice = await tools.size_advice(product.id, state.measurements)
+    if advice is None:
+        _ask(ctx, "size", "size_ask")
+        return
+    _clear_pending(ctx)
+    ctx.products = [product]
+    ctx.say("size_advice", title=product.title, size=advice.size)
+    measure = loc.words.get(advice.measure, (advice.measure,))[0] if advice.measure in loc.words else advice.measure
+    measure = next((w for w, m in loc.measures.items() if m == advice.measure), measure)
+    span = f"{loc.number(Decimal(str(advice.low)))}–{loc.number(Decimal(str(advice.high)))} cm"
+    ctx.say("size_reason", measure=measure, range=span)
+    if advice.between:
+        ctx.say("size_between", size=advice.size)
+    ctx.fact(f"size {advice.size} for {product.title}")
+
+
+SKILLS: dict[str, Skill] = {
+    "greeting": greeting,
+    "goodbye": goodbye,
+    "order_status": order_status,
+    "delivery_time": delivery_time,
+    "shipping_cost": shipping_cost,
+    "change_order": change_order,
+    "cancel_order": cancel_order,
+    "return_policy": return_policy,
+    "return_request": return_request,
+    "refund_status": refund_status,
+    "payment_methods": payment_methods,
+    "payment_problem": payment_problem,
+    "invoice": invoice,
+    "product_question": product_question,
+    "product_recommendation": product_recommendation,
+    "size_advice": size_advice,
+    "discount": discount,
+    "complaint": complaint,
+    "human_agent": human_agent,
+    "account": account,
+    "feedback": feedback,
+    "other": other,
+}
+assert set(SKILLS) >= ORDER_INTENTS
