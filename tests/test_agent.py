@@ -143,8 +143,9 @@ async def test_the_worker_answers_a_buyer_and_a_replayed_send_gets_one_reply(sta
     stop = asyncio.Event()
     worker = asyncio.create_task(agent_worker(state, stop))
     try:
-        while not state.messaging.buyer_message_listeners:
-            await asyncio.sleep(0.01)
+        async with asyncio.timeout(10):
+            while not state.messaging.buyer_message_listeners:  # noqa: ASYNC110  (the worker attaches as it starts)
+                await asyncio.sleep(0.01)
         buyer = Actor(shop, "buyer", "visitor-worker")
         conv = await state.messaging.open_for_buyer(buyer)
         await state.messaging.send(buyer, conv.id, "same-id", "How much is shipping to Germany?")
