@@ -2,15 +2,18 @@
 
 Per message the naive path costs five statements and a commit. Under load the
 writer takes every send queued meanwhile and stores them together: one query
-for the conversations, one for already-stored client message ids, one
-`UPDATE ... RETURNING` per conversation to take a block of seqs, one
-multi-row INSERT for the messages and one for their outbox rows, one commit.
-Each sender still gets its own answer (the message, or its own error), and
-acks are only given after the commit.
+for the conversations, one `UPDATE ... RETURNING` per group of conversations
+taking the same number of seqs, one multi-row INSERT for the messages and one
+for their outbox rows, one commit. Each sender still gets its own answer (the
+message, or its own error), and acks are only given after the commit.
 
-If the batch fails as a whole (another process stored the same client message
-id at the same moment), each send is retried on its own through the
-one-at-a-time path, which resolves the duplicate.
+Duplicates are the exception (a retry after a lost ack), so the batch does not
+look them up: a client message id stored before makes the INSERT violate the
+unique constraint, the batch rolls back as a whole, and each of its sends is
+retried on its own through the one-at-a-time path, which finds the first
+message and answers with it. Repeats inside one batch are answered from the
+batch itself. (A lookup of the batch's keys cannot use the index on SQLite,
+whose row-value `IN` scans the table: it grew with every message stored.)
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, select, tuple_, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -32,6 +35,7 @@ from seabridge.db.models import Base
 
 log = logging.getLogger(__name__)
 
+_CONVERSATIONS = Base.metadata.tables[Conversation.__tablename__]
 _MESSAGES = Base.metadata.tables[Message.__tablename__]
 _OUTBOX = Base.metadata.tables[OutboxEvent.__tablename__]
 
@@ -135,107 +139,114 @@ class MessageWriter:
         async with self._sessions() as session, session.begin():
             ids = sorted({item.conversation_id for item in batch})
             convs = {c.id: c for c in await session.scalars(select(Conversation).where(Conversation.id.in_(ids)))}
-            live: list[int] = []
+            fresh: list[int] = []
+            first_in_batch: dict[tuple[int, str, str, str], int] = {}
             for i, item in enumerate(batch):
                 conv = convs.get(item.conversation_id)
                 if conv is None or conv.store_id != item.actor_store_id or not item.may_see(conv):
                     results[i] = ConversationMissing(f"conversation {item.conversation_id} not found")
-                else:
-                    live.append(i)
-            keys = list({batch[i].key for i in live})
-            stored: dict[tuple[int, str, str, str], Message] = {}
-            if keys:
-                rows = await session.scalars(
-                    select(Message).where(
-                        tuple_(
-                            Message.conversation_id, Message.sender_kind, Message.sender_ref, Message.client_msg_id
-                        ).in_(keys)
-                    )
-                )
-                stored = {(m.conversation_id, m.sender_kind, m.sender_ref, m.client_msg_id): m for m in rows}
-            fresh: list[int] = []
-            first_in_batch: dict[tuple[int, str, str, str], int] = {}
-            for i in live:
-                key = batch[i].key
-                if key in stored:
-                    results[i] = (stored[key], True)
-                elif key in first_in_batch:
-                    continue  # answered below with the first one's message
-                else:
-                    first_in_batch[key] = i
+                elif item.key not in first_in_batch:  # a repeat inside the batch is answered below
+                    first_in_batch[item.key] = i
                     fresh.append(i)
             per_conv: dict[int, list[int]] = {}
             for i in fresh:
                 per_conv.setdefault(batch[i].conversation_id, []).append(i)
+            last_seqs = await self._take_seqs(session, convs, per_conv, batch, now)
             seqs: dict[int, int] = {}
             for cid, members in per_conv.items():
-                conv = convs[cid]
-                values: dict[str, Any] = {"last_seq": Conversation.last_seq + len(members), "updated_at": now}
-                if conv.status == "closed" and any(batch[i].actor_kind == "buyer" for i in members):
-                    values |= {"status": "bot", "closed_at": None}  # a buyer writing again reopens
-                last = await session.scalar(
-                    update(Conversation)
-                    .where(Conversation.id == cid)
-                    .values(**values)
-                    .returning(Conversation.last_seq)
-                    .execution_options(synchronize_session=False)
-                )
-                assert last is not None
                 for offset, i in enumerate(members):
-                    seqs[i] = int(last) - len(members) + 1 + offset
+                    seqs[i] = last_seqs[cid] - len(members) + 1 + offset
             if fresh:
-                rows_in = [
-                    {
-                        "store_id": batch[i].actor_store_id,
-                        "conversation_id": batch[i].conversation_id,
-                        "seq": seqs[i],
-                        "sender_kind": batch[i].actor_kind,
-                        "sender_ref": batch[i].actor_ref,
-                        "client_msg_id": batch[i].client_msg_id,
-                        "kind": batch[i].kind,
-                        "text": batch[i].text,
-                        "language": batch[i].language,
-                        "status": batch[i].status,
-                        "moderation": batch[i].reasons,
-                        "attachments": batch[i].attachments,
-                        "data": batch[i].data,
-                        "created_at": now,
-                    }
-                    for i in fresh
-                ]
-                # Core insert: the ORM bulk path spends more time on bookkeeping than the database on the rows.
-                ids = (
-                    (
-                        await session.execute(
-                            insert(_MESSAGES).returning(_MESSAGES.c.id, sort_by_parameter_order=True),
-                            rows_in,
-                        )
-                    )
-                    .scalars()
-                    .all()
-                )
-                messages = [Message(id=new_id, **row) for new_id, row in zip(ids, rows_in, strict=True)]
-                outbox = []
-                for i, message in zip(fresh, messages, strict=True):
-                    results[i] = (message, False)
-                    if batch[i].kind != "note":
-                        outbox.append(
-                            {
-                                "store_id": message.store_id,
-                                "type": "message.created",
-                                "payload": {
-                                    "conversation_id": message.conversation_id,
-                                    "message": self._payload(message),
-                                },
-                                "created_at": now,
-                                "dispatched_at": None,
-                            }
-                        )
-                if outbox:
-                    await session.execute(insert(_OUTBOX), outbox)
-        for i in live:
-            if results[i] is None:
-                first = results[first_in_batch[batch[i].key]]
+                await self._insert(session, batch, fresh, seqs, results, now)
+        for i, item in enumerate(batch):
+            if results[i] is None and item.key in first_in_batch:
+                first = results[first_in_batch[item.key]]
                 assert isinstance(first, tuple)
                 results[i] = (first[0], True)
         return [r if r is not None else RuntimeError("unanswered send") for r in results]
+
+    async def _take_seqs(
+        self,
+        session: AsyncSession,
+        convs: dict[int, Conversation],
+        per_conv: dict[int, list[int]],
+        batch: list[PendingSend],
+        now: datetime,
+    ) -> dict[int, int]:
+        """Reserve a block of seqs per conversation; {conversation id: its new last_seq}.
+
+        Conversations that take the same number of seqs share one `UPDATE ... WHERE id IN (...) RETURNING`,
+        so a batch costs a handful of statements however many conversations it touches.
+        """
+        groups: dict[tuple[int, bool], list[int]] = {}
+        for cid, members in per_conv.items():
+            # A buyer writing again reopens a closed conversation.
+            reopen = convs[cid].status == "closed" and any(batch[i].actor_kind == "buyer" for i in members)
+            groups.setdefault((len(members), reopen), []).append(cid)
+        last: dict[int, int] = {}
+        for (count, reopen), cids in groups.items():
+            values: dict[str, Any] = {"last_seq": _CONVERSATIONS.c.last_seq + count, "updated_at": now}
+            if reopen:
+                values |= {"status": "bot", "closed_at": None}
+            rows = await session.execute(
+                update(_CONVERSATIONS)
+                .where(_CONVERSATIONS.c.id.in_(cids))
+                .values(**values)
+                .returning(_CONVERSATIONS.c.id, _CONVERSATIONS.c.last_seq)
+            )
+            last.update({int(cid): int(seq) for cid, seq in rows})
+        return last
+
+    async def _insert(
+        self,
+        session: AsyncSession,
+        batch: list[PendingSend],
+        fresh: list[int],
+        seqs: dict[int, int],
+        results: list[tuple[Message, bool] | Exception | None],
+        now: datetime,
+    ) -> None:
+        """One multi-row INSERT for the messages, one for their outbox rows.
+
+        A client message id stored before (a retry after a lost ack) violates the unique
+        constraint: the batch rolls back and `_write` answers its sends one by one.
+        """
+        rows_in = [
+            {
+                "store_id": batch[i].actor_store_id,
+                "conversation_id": batch[i].conversation_id,
+                "seq": seqs[i],
+                "sender_kind": batch[i].actor_kind,
+                "sender_ref": batch[i].actor_ref,
+                "client_msg_id": batch[i].client_msg_id,
+                "kind": batch[i].kind,
+                "text": batch[i].text,
+                "language": batch[i].language,
+                "status": batch[i].status,
+                "moderation": batch[i].reasons,
+                "attachments": batch[i].attachments,
+                "data": batch[i].data,
+                "created_at": now,
+            }
+            for i in fresh
+        ]
+        # Core insert: the ORM bulk path spends more time on bookkeeping than the database on the rows.
+        inserted = await session.execute(
+            insert(_MESSAGES).returning(_MESSAGES.c.id, sort_by_parameter_order=True), rows_in
+        )
+        messages = [Message(id=new_id, **row) for new_id, row in zip(inserted.scalars().all(), rows_in, strict=True)]
+        outbox = []
+        for i, message in zip(fresh, messages, strict=True):
+            results[i] = (message, False)
+            if batch[i].kind != "note":
+                outbox.append(
+                    {
+                        "store_id": message.store_id,
+                        "type": "message.created",
+                        "payload": {"conversation_id": message.conversation_id, "message": self._payload(message)},
+                        "created_at": now,
+                        "dispatched_at": None,
+                    }
+                )
+        if outbox:
+            await session.execute(insert(_OUTBOX), outbox)

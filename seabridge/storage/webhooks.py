@@ -133,15 +133,21 @@ async def fan_out(session: AsyncSession, now: datetime, limit: int = 100) -> int
     )
     endpoints: dict[int, list[WebhookEndpoint]] = {}
     taken = 0
-    for event in events:
-        # The conditional UPDATE is the claim: a second dispatcher's UPDATE matches nothing.
-        claimed = await session.execute(
-            update(OutboxEvent)
-            .where(OutboxEvent.id == event.id, OutboxEvent.dispatched_at.is_(None))
-            .values(dispatched_at=now)
-            .execution_options(synchronize_session=False)
+    # The conditional UPDATE is the claim: a second dispatcher's UPDATE matches nothing.
+    # One statement for the whole page keeps the write lock short (SQLite has one writer: the message path).
+    claimed: set[int] = set()
+    if events:
+        claimed = set(
+            await session.scalars(
+                update(OutboxEvent)
+                .where(OutboxEvent.id.in_([event.id for event in events]), OutboxEvent.dispatched_at.is_(None))
+                .values(dispatched_at=now)
+                .returning(OutboxEvent.id)
+                .execution_options(synchronize_session=False)
+            )
         )
-        if _rowcount(claimed) != 1:
+    for event in events:
+        if event.id not in claimed:
             continue
         taken += 1
         if event.store_id not in endpoints:
