@@ -13,7 +13,7 @@ from seabridge import __version__
 from seabridge.cli import agent, store
 from seabridge.cli import eval as eval_cli
 from seabridge.cli.common import DataDir, Host, Port, console, load_settings, run, with_state
-from seabridge.cli.server import serve as serve_http
+from seabridge.cli.server import run as run_server
 from seabridge.db import migrate as migrations
 from seabridge.state import AppState
 
@@ -60,7 +60,7 @@ def serve(host: Host = None, port: Port = None, data_dir: DataDir = None) -> Non
         url = settings.effective_public_url
         console.print(f"Seabridge is listening on [bold]{url}[/]  (API docs: {url}/docs)")
 
-    run(serve_http(settings, announce))
+    run_server(settings, announce)
 
 
 @app.command(
@@ -94,7 +94,7 @@ def demo(host: Host = None, port: Port = None, data_dir: DataDir = None) -> None
             console.print(f"  API key         {info.api_key}  (shown once)")
         console.print("Press Ctrl+C to stop.")
 
-    run(serve_http(settings, announce, static={"/demo/images": folder / "images"}))
+    run_server(settings, announce, static={"/demo/images": folder / "images"})
 
 
 @app.command(help="Apply database migrations and exit (they also run on every start).")

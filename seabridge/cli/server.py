@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import socket
 from collections.abc import Callable
 from pathlib import Path
 
 import uvicorn
 
+from seabridge.api import ws
 from seabridge.app import create_app
 from seabridge.logs import configure
 from seabridge.settings import Settings
@@ -27,11 +29,27 @@ class _Server(uvicorn.Server):
             self.listening.set()
 
 
+def run(settings: Settings, on_started: Callable[[], None], static: dict[str, Path] | None = None) -> None:
+    """Serve until stopped, on uvloop when it is installed (uvicorn[standard] brings it), as uvicorn would."""
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - uvloop does not exist on Windows
+        asyncio.run(serve(settings, on_started, static))
+    else:
+        uvloop.run(serve(settings, on_started, static))
+
+
 async def serve(settings: Settings, on_started: Callable[[], None], static: dict[str, Path] | None = None) -> None:
     configure(settings.log_level, settings.log_format, settings.log_personal_data)
     app = create_app(settings, static=static)
     config = uvicorn.Config(
-        app, host=settings.host, port=settings.port, log_config=None, access_log=False, lifespan="on"
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+        lifespan="on",
+        ws=ws.native_protocol(app),  # /v1/ws without the ASGI layers; other paths as uvicorn's websockets-sansio
     )
     try:
         sock = config.bind_socket()
@@ -42,6 +60,10 @@ async def serve(settings: Settings, on_started: Callable[[], None], static: dict
     listening = asyncio.create_task(server.listening.wait())
     await asyncio.wait({task, listening}, return_when=asyncio.FIRST_COMPLETED)
     if server.listening.is_set():
+        # Everything made while starting (modules, app, engine) lives as long as the process: keep it out
+        # of the cyclic collector's full passes, which otherwise stall the event loop under load.
+        gc.collect()
+        gc.freeze()
         on_started()
     else:
         listening.cancel()

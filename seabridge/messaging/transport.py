@@ -1,11 +1,15 @@
-"""One WebSocket connection: the glue between a Starlette socket and the protocol `Connection`.
+"""One WebSocket connection: the glue between a `Socket` and the protocol `Connection`.
 
-Four tasks per connection, all owned by `Peer.run`: the reader feeds frames to
-the core and answers its requests (auth, subscribe, send, ...) in order; the
-writer drains a bounded outgoing queue (a client that does not read is closed
-with 1013 instead of growing memory); the ticker fires the core's timers; the
-deliverer orders bus events from the hub (see `hub.SeqCursor`). Failures stay
-inside the connection: a fault closes it with 1011, never the process.
+Three tasks per connection, all owned by `Peer.run`: the reader feeds frames
+to the core and answers its requests (auth, subscribe, send, ...) in order;
+the ticker fires the core's timers; the deliverer orders bus events from the
+hub (see `hub.SeqCursor`) when they cannot be delivered on the spot. Sends are
+pipelined: the reader hands each one to the group-commit writer and reads on,
+and acks follow in order as their commits finish (other requests wait for the
+sends before them). Frames are written with the socket's non-waiting `send`;
+a client that does not read is closed with 1013 instead of growing memory.
+Failures stay inside the connection: a fault closes it with 1011, never the
+process.
 """
 
 from __future__ import annotations
@@ -15,10 +19,7 @@ import contextlib
 import logging
 import secrets
 import time
-from collections import OrderedDict
-from dataclasses import dataclass
-
-from starlette.websockets import WebSocket, WebSocketDisconnect
+from collections import OrderedDict, deque
 
 from seabridge import security
 from seabridge.bus.base import BusEvent
@@ -52,24 +53,18 @@ from seabridge.messaging.frames import (
 )
 from seabridge.messaging.hub import Hub, ParticipantKey, SeqCursor, presence_event, visible, wire_message
 from seabridge.messaging.protocol import Connection, ProtocolConfig, SessionInfo
+from seabridge.messaging.sockets import WRITE_TIMEOUT_S, Socket
 from seabridge.services.messaging import Actor, Forbidden, NotFound, RateLimited, Rejected, message_payload
 from seabridge.state import AppState
 from seabridge.storage import agents
 
 log = logging.getLogger(__name__)
 
-OUTGOING_LIMIT = 2048  # frames queued for one client before it counts as too slow
 INBOX_LIMIT = 4096  # bus events queued for one connection
+SENDS_IN_FLIGHT = 32  # sends of one connection waiting for their commit before the reader waits too
 REPLAY_WINDOW = 1000  # messages replayed on subscribe; older gaps get `resync_required`
 FETCH_PAGE = 200
-WRITE_TIMEOUT_S = 10.0
 MINE = "mine"  # a buyer subscribes to "mine" to get (or open) its conversation
-
-
-@dataclass(frozen=True, slots=True)
-class _Close:
-    code: int
-    reason: str
 
 
 def _conversation_id(text: str) -> int | None:
@@ -77,13 +72,13 @@ def _conversation_id(text: str) -> int | None:
 
 
 class Peer:
-    def __init__(self, socket: WebSocket, state: AppState, hub: Hub, config: ProtocolConfig) -> None:
+    def __init__(self, socket: Socket, state: AppState, hub: Hub, config: ProtocolConfig) -> None:
         self._socket = socket
         self._state = state
         self._hub = hub
         self.conn = Connection(config)
         self.actor: Actor | None = None
-        self._out: asyncio.Queue[str | _Close] = asyncio.Queue()
+        self._sends: deque[asyncio.Task[None]] = deque()  # pipelined sends, oldest first
         self._inbox: asyncio.Queue[BusEvent] = asyncio.Queue()
         self._cursor = SeqCursor()
         self._lock = asyncio.Lock()  # subscribe/replay and live delivery never interleave
@@ -103,6 +98,10 @@ class Peer:
     def deliver(self, event: BusEvent) -> None:
         if self._closing:
             return
+        # On the spot when nothing is ahead of it (the common case for live messages) ...
+        if self._inbox.empty() and not self._lock.locked() and self._deliver_now(event):
+            return
+        # ... otherwise in order, by the deliverer task.
         if self._inbox.qsize() >= INBOX_LIMIT:
             self._overflow()
             return
@@ -111,15 +110,15 @@ class Peer:
     # ---- lifecycle -------------------------------------------------------
 
     async def run(self) -> None:
-        await self._socket.accept()
-        reader = asyncio.create_task(self._read(), name="ws-reader")
-        writer = asyncio.create_task(self._write(), name="ws-writer")
         helpers = {asyncio.create_task(self._tick(), name="ws-ticker")}
         helpers.add(asyncio.create_task(self._deliver_loop(), name="ws-deliverer"))
         try:
-            await asyncio.wait({reader, writer}, return_when=asyncio.FIRST_COMPLETED)
+            await self._read()
         finally:
-            tasks = {reader, writer, *helpers}
+            # Sends already handed to the writer finish (stored, acked if still possible, published).
+            if self._sends:
+                await asyncio.wait(self._sends, timeout=WRITE_TIMEOUT_S)
+            tasks = {*helpers, *self._sends}
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
@@ -138,35 +137,13 @@ class Peer:
         return [cid for s in self.conn.subscriptions if (cid := _conversation_id(s)) is not None]
 
     async def _read(self) -> None:
-        while True:
-            try:
-                message = await self._socket.receive()
-            except (WebSocketDisconnect, RuntimeError):
-                return
-            if message["type"] == "websocket.disconnect":
-                return
-            text = message.get("text")
-            data: str | bytes = text if text is not None else (message.get("bytes") or b"")
+        while (data := await self._socket.receive()) is not None:
             try:
                 await self._handle(self.conn.receive(data))
             except Exception:
                 log.exception("websocket request failed")
                 self._fault()
             self._wake.set()
-
-    async def _write(self) -> None:
-        while True:
-            item = await self._out.get()
-            if isinstance(item, _Close):
-                with contextlib.suppress(Exception):
-                    await asyncio.wait_for(self._socket.close(item.code, item.reason), WRITE_TIMEOUT_S)
-                return
-            try:
-                # asyncio.timeout, not wait_for: no extra task per frame on the hottest path.
-                async with asyncio.timeout(WRITE_TIMEOUT_S):
-                    await self._socket.send_text(item)
-            except Exception:
-                return  # gone or stuck: the connection ends, the client resumes elsewhere
 
     async def _tick(self) -> None:
         while True:
@@ -192,13 +169,12 @@ class Peer:
     def _emit(self, events: list[Event]) -> None:
         for event in events:
             if isinstance(event, Outgoing):
-                if self._out.qsize() >= OUTGOING_LIMIT:
+                if not self._socket.send(_shared.encode(event.frame)):
                     self._overflow()
                     return
-                self._out.put_nowait(_shared.encode(event.frame))
             elif isinstance(event, CloseRequested):
                 self._closing = True
-                self._out.put_nowait(_Close(event.code, event.reason))
+                self._socket.close(event.code, event.reason)
             elif isinstance(event, ProtocolViolation):
                 log.info("websocket protocol violation", extra={"code": event.error.code.value})
 
@@ -206,10 +182,8 @@ class Peer:
         self._emit(self.conn.send(frame))
 
     def _overflow(self) -> None:
-        """Too slow a reader: drop what is queued and close; the client resumes from its last seq."""
-        log.warning("websocket client too slow; closing", extra={"queued": self._out.qsize()})
-        while not self._out.empty():
-            self._out.get_nowait()
+        """Too slow a reader: close; the client resumes from its last seq."""
+        log.warning("websocket client too slow; closing")
         self._closing = True
         self._emit(self.conn.close(CloseCode.TRY_AGAIN_LATER, "slow_consumer"))
 
@@ -221,14 +195,17 @@ class Peer:
 
     async def _handle(self, events: list[Event]) -> None:
         for event in events:
+            if isinstance(event, SendRequested):
+                await self._pipeline(event)
+                continue
+            if self._sends and not isinstance(event, Outgoing | ProtocolViolation):
+                await asyncio.wait(self._sends)  # every other request waits for the sends before it
             if isinstance(event, AuthRequested):
                 await self._handle(await self._authenticate(event.token))
             elif isinstance(event, SubscribeRequested):
                 await self._subscribe(event.conversation_id, event.after_seq)
             elif isinstance(event, UnsubscribeRequested):
                 await self._unsubscribe(event.conversation_id)
-            elif isinstance(event, SendRequested):
-                await self._store(event)
             elif isinstance(event, TypingChanged | ReadUpTo):
                 await self._typing_or_read(event)
             else:
@@ -308,6 +285,26 @@ class Peer:
         if offline:
             await self._state.bus.publish(presence_event(self.actor.store_id, cid, self.participant, "offline"))
 
+    async def _pipeline(self, request: SendRequested) -> None:
+        """Hand the send to the writer and go on reading; its ack is sent when its commit is done."""
+        while len(self._sends) >= SENDS_IN_FLIGHT:
+            await asyncio.wait({self._sends[0]})
+        # Tasks start in creation order, so sends reach the writer in the order they were received.
+        task = asyncio.create_task(self._store_and_ack(request), name="ws-send")
+        self._sends.append(task)
+        task.add_done_callback(self._send_done)
+
+    def _send_done(self, task: asyncio.Task[None]) -> None:
+        with contextlib.suppress(ValueError):
+            self._sends.remove(task)
+
+    async def _store_and_ack(self, request: SendRequested) -> None:
+        try:
+            await self._store(request)
+        except Exception:
+            log.exception("websocket send failed")
+            self._fault()
+
     async def _store(self, request: SendRequested) -> None:
         actor = self.actor
         cid = _conversation_id(request.conversation_id)
@@ -356,8 +353,28 @@ class Peer:
 
     # ---- delivery --------------------------------------------------------
 
+    def _deliver_now(self, event: BusEvent) -> bool:
+        """Deliver a live event that needs no database read; False if it must go through `_deliver`."""
+        actor = self.actor
+        cid = event.conversation_id
+        if actor is None or cid not in self._cursor:
+            return True
+        if event.type == "message":
+            action = self._cursor.classify(cid, event.seq)
+            if action == "fill":
+                return False
+            if action == "deliver":
+                if visible(actor, event.payload):
+                    self._send(_shared.frame(event, MessageFrame))
+                self._cursor.moved_to(cid, event.seq)
+            return True
+        if event.type == "sync":
+            return self._cursor.last(cid) >= event.seq
+        self._deliver_other(event)
+        return True
+
     async def _deliver(self, event: BusEvent) -> None:
-        actor, me = self.actor, self.participant
+        actor = self.actor
         cid = event.conversation_id
         if actor is None or cid not in self._cursor:
             return
@@ -378,6 +395,13 @@ class Peer:
                         self._send(_shared.frame(event, MessageFrame))
                     self._cursor.moved_to(cid, event.seq)
             return
+        self._deliver_other(event)
+
+    def _deliver_other(self, event: BusEvent) -> None:
+        """Updates, typing, reads and presence: straight to the socket, nothing to order."""
+        actor, me = self.actor, self.participant
+        cid = event.conversation_id
+        assert actor is not None
         if event.type == "message_updated" and visible(actor, event.payload):
             self._send(_shared.frame(event, MessageUpdatedFrame))
             return

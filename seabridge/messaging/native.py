@@ -1,0 +1,174 @@
+"""/v1/ws served directly on the `websockets` sans-I/O protocol, inside uvicorn.
+
+uvicorn hands every WebSocket upgrade to its `ws` protocol class. This class is
+uvicorn's own `websockets` sans-I/O implementation for every other path; for
+/v1/ws it answers the handshake itself and runs a `Peer` on the connection
+without the ASGI layers in between: received text goes straight to the peer's
+input, and `send` frames the text and writes it to the transport on the spot.
+That is what a message's fan-out costs per connection: no task, no queue, no
+awaited ASGI send. `seabridge serve` uses it (`protocol_class`); any other ASGI
+server gets the same endpoint through the Starlette route in `api/ws.py`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from uvicorn.config import Config
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from uvicorn.server import ServerState
+from websockets.exceptions import InvalidState
+from websockets.http11 import Request
+
+from seabridge.messaging.sockets import WRITE_BUFFER_LIMIT
+
+log = logging.getLogger(__name__)
+
+WS_PATH = "/v1/ws"
+INBOUND_PAUSE = 64  # received messages waiting for the peer before we stop reading the socket
+
+Handler = Callable[["NativeSocket"], Awaitable[None]]  # runs one connection
+
+
+class SeabridgeWebSocketProtocol(WebSocketsSansIOProtocol):
+    """uvicorn's sans-I/O WebSocket protocol, with /v1/ws handled natively (see the module docstring)."""
+
+    handler: Handler | None = None  # set on the subclass made by `protocol_class`
+
+    def __init__(
+        self,
+        config: Config,
+        server_state: ServerState,
+        app_state: dict[str, Any],
+        _loop: asyncio.AbstractEventLoop | None = None,
+    ) -> None:
+        super().__init__(config, server_state, app_state, _loop)
+        self._native = False
+        self._inbound: asyncio.Queue[str | bytes | None] | None = None
+
+    # ---- uvicorn's hooks -------------------------------------------------
+
+    def handle_connect(self, event: Request) -> None:
+        if self.handler is None or event.path.partition("?")[0] != WS_PATH:
+            super().handle_connect(event)
+            return
+        self.request = event
+        self.response = self.conn.accept(event)
+        self.handshake_initiated = True
+        self.handshake_complete = True
+        if self.response.status_code != 101:
+            self.close_sent = True
+            self.conn.send_response(self.response)
+            self.transport.write(b"".join(self.conn.data_to_send()))
+            self.transport.close()
+            return
+        del self.response.headers["Date"]
+        self.response.headers.update(
+            (name.decode("latin-1").lower(), value.decode("latin-1")) for name, value in self.default_headers
+        )
+        self._native = True
+        self._inbound = asyncio.Queue()
+        self.conn.send_response(self.response)
+        self.transport.write(b"".join(self.conn.data_to_send()))
+        self.start_keepalive()
+        task: asyncio.Task[None] = self.loop.create_task(self._run(), name="ws-native")
+        task.add_done_callback(self.on_task_complete)
+        self.tasks.add(task)
+
+    def send_receive_event_to_app(self) -> None:
+        if not self._native:
+            super().send_receive_event_to_app()
+            return
+        data = self.frames[0] if len(self.frames) == 1 else b"".join(self.frames)
+        self.frames = []
+        if self.close_sent or self._inbound is None:
+            return  # past our close: discard, keep reading until the client's close arrives
+        if self.curr_msg_data_type == "text":
+            try:
+                self._inbound.put_nowait(data.decode())
+            except UnicodeDecodeError:
+                self.conn.send_close(1007)
+                self.handle_parser_exception()
+                return
+        else:
+            self._inbound.put_nowait(bytes(data))
+        if self._inbound.qsize() >= INBOUND_PAUSE and not self.read_paused:
+            self.read_paused = True
+            self.transport.pause_reading()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        super().connection_lost(exc)
+        if self._inbound is not None:
+            self._inbound.put_nowait(None)
+
+    async def _run(self) -> None:
+        assert self.handler is not None
+        try:
+            await self.handler(NativeSocket(self))
+        except Exception:
+            log.exception("websocket connection failed")
+        finally:
+            if self.close_timer is None:
+                self.transport.close()
+
+    # ---- what `NativeSocket` uses -----------------------------------------
+
+    async def next_inbound(self) -> str | bytes | None:
+        assert self._inbound is not None
+        item = await self._inbound.get()
+        if self.read_paused and self._inbound.qsize() < INBOUND_PAUSE // 2 and not self.close_sent:
+            self.read_paused = False
+            self.transport.resume_reading()
+        return item
+
+    def write_text(self, text: str) -> bool:
+        if self.close_sent or self.disconnected:
+            return True  # fan-out racing a close: nothing to do
+        if self.transport.get_write_buffer_size() > WRITE_BUFFER_LIMIT:
+            return False
+        try:
+            self.conn.send_text(text.encode())
+        except InvalidState:
+            return True
+        self.transport.write(b"".join(self.conn.data_to_send()))
+        return True
+
+    def write_close(self, code: int, reason: str) -> None:
+        if self.close_sent or self.disconnected or self.transport.is_closing():
+            return
+        try:
+            self.conn.send_close(code, reason)
+        except InvalidState:
+            return
+        self.transport.write(b"".join(self.conn.data_to_send()))
+        self.close_sent = True
+        if self.read_paused:
+            self.read_paused = False
+            self.transport.resume_reading()
+        self.close_timer = self.loop.call_later(self.close_timeout, self.transport.close)
+
+
+class NativeSocket:
+    """The `Socket` (sockets.py) of one natively served connection."""
+
+    __slots__ = ("_protocol",)
+
+    def __init__(self, protocol: SeabridgeWebSocketProtocol) -> None:
+        self._protocol = protocol
+
+    async def receive(self) -> str | bytes | None:
+        return await self._protocol.next_inbound()
+
+    def send(self, text: str) -> bool:
+        return self._protocol.write_text(text)
+
+    def close(self, code: int, reason: str) -> None:
+        self._protocol.write_close(code, reason)
+
+
+def protocol_class(handler: Handler) -> type[SeabridgeWebSocketProtocol]:
+    """uvicorn's `ws` protocol class with /v1/ws run by `handler(socket)`, for `uvicorn.Config(ws=...)`."""
+    return type("SeabridgeWebSocketProtocol", (SeabridgeWebSocketProtocol,), {"handler": staticmethod(handler)})
