@@ -3,8 +3,9 @@
     .venv/bin/python bench/messaging.py [--json] [--connections 1000] [--conversations 100] [--duration 10]
         [--database-url postgresql://postgres@127.0.0.1:5432] [--py-spy FILE]
 
-Seabridge: a real `seabridge serve` process (its per-connection rate limits
-raised by a small launcher, as in tests/support/server.py) on a free loopback
+Seabridge: a real `seabridge serve` process (its per-connection and
+per-conversation rate limits raised through its settings, as in
+tests/support/server.py) on a free loopback
 port, over embedded SQLite in a temporary data dir, or over a scratch database
 created (and dropped) on the PostgreSQL server given by `--database-url`. The
 benchmark makes one store, `--conversations` buyer conversations and a few
@@ -78,24 +79,18 @@ days_min = 7
 days_max = 12
 cost = 6.9
 """
-# Per-connection limits for load: no rate limiting, no idle close during the run.
+# Limits for load: no per-connection or per-conversation rate limiting during the run (the
+# settings `seabridge serve` reads; the keepalive pongs of the load generator keep idle clients open).
 LIMITS = {
-    "frames_per_s": 1e6,
-    "frame_burst": 10**6,
-    "sends_per_s": 1e6,
-    "send_burst": 10**6,
-    "idle_timeout_s": 3600.0,
+    "SEABRIDGE_WS_SENDS_PER_S": "1000000",
+    "SEABRIDGE_WS_SEND_BURST": "1000000",
+    "SEABRIDGE_WS_FRAMES_PER_S": "1000000",
+    "SEABRIDGE_WS_FRAME_BURST": "1000000",
+    "SEABRIDGE_CONVERSATION_MESSAGES_PER_10S": "1000000000",
+    # The bot would answer every buyer message; its turns are the agent benchmark's subject, and here
+    # agents are connected to every conversation. Off, as in the messaging tests.
+    "SEABRIDGE_AGENT_ENGINE": "off",
 }
-_LAUNCH_WITH_CONFIG = (
-    "import sys\n"
-    "from seabridge.api import ws\n"
-    "from seabridge.messaging.protocol import ProtocolConfig\n"
-    "ws.config = ProtocolConfig(**{k: float(v) if '.' in v or 'e' in v else int(v) for k, v in "
-    "(a.split('=') for a in sys.argv[1].split(','))})\n"
-    "sys.argv = ['seabridge', *sys.argv[2:]]\n"
-    "from seabridge.cli.main import main\n"
-    "main()\n"
-)
 KEYS = ("delivered_per_s", "p50_ms", "p99_ms", "idle_kib_per_conn")
 
 
@@ -277,10 +272,9 @@ def run_seabridge(args: argparse.Namespace, layout: Layout, folder: Path, log: C
             "SEABRIDGE_SECRET_KEY": SECRET_KEY,
             "SEABRIDGE_LOG_LEVEL": "WARNING",
             "COLUMNS": "200",
+            **LIMITS,
         }
-        overrides = ",".join(f"{k}={v}" for k, v in LIMITS.items())
-        cli = ["serve", "--port", str(free_port())]
-        server = Server([sys.executable, "-c", _LAUNCH_WITH_CONFIG, overrides, *cli], env)
+        server = Server([sys.executable, "-m", "seabridge", "serve", "--port", str(free_port())], env)
         try:
             log.log(f"seabridge ({'postgresql' if args.database_url else 'sqlite'}) pid {server.pid}")
             return run_load(plan_for(server.url + "/v1/ws", server.pid, specs, args), folder, server, args.py_spy, log)
