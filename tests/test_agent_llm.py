@@ -167,9 +167,12 @@ class Shop:
             self.state.sessions, self.profile, self.catalog, customer_id=customer_id, conversation_id=None, now=NOW
         )
 
-    def turn(self, text: str, *, language: str = "en", verified: bool = True, **extra: object) -> Turn:
+    def turn(
+        self, text: str, *, language: str = "en", verified: bool = True, history: list[tuple[str, str]] | None = None
+    ) -> Turn:
         buyer = self.lucia if verified else None
-        return Turn(text, language, NOW, DialogueState(), self.tools(verified=verified), buyer, "bot", "en", **extra)  # type: ignore[arg-type]
+        tools = self.tools(verified=verified)
+        return Turn(text, language, NOW, DialogueState(), tools, buyer, "bot", "en", history=history or [])
 
 
 @pytest.fixture

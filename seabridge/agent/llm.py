@@ -274,10 +274,8 @@ class LLMEngine:
             if response.headers.get("content-type", "").startswith("application/json"):
                 return parse_completion(await response.aread())
             stream = ChatStream()
-            async for chunk in response.aiter_bytes():
+            async for chunk in response.aiter_bytes():  # read to the end so the connection is reused
                 stream.feed(chunk)
-                if stream.done:
-                    break
             return stream.close()
 
 

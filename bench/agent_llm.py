@@ -1,0 +1,201 @@
+"""LLM engine overhead: Seabridge's own time per turn beyond the model server's.
+
+    .venv/bin/python bench/agent_llm.py [--json] [--turns 500] [--warmup 50]
+
+A fake OpenAI-compatible server (tests/support/fake_openai.py, uvicorn on a
+loopback port in the same event loop) answers every turn instantly with the
+same two streamed completions: first `track_shipment("#1001")` plus
+`classify("order_status")` as tool-call deltas, then an answer that quotes the
+tracking number. The engine runs that turn for real: prompt, two streamed
+requests, SSE parsing and tool-call assembly, argument checks, the tool lookup
+in a fresh SQLite database holding the fixture shop, the grounding check and
+the reply.
+
+Baseline: a raw `httpx` client making the same two HTTP exchanges (the very
+request bodies the engine sent, pre-serialised) against the same server and
+reading both streams to the end without parsing them. Turns alternate between
+the engine and the baseline so both see the same machine noise. Overhead is the
+engine's turn time minus the baseline's, at p50 and at p95. The JSON also
+reports the tool's database lookup on its own (a fresh `Tools` each time, so
+nothing is cached) and the fake server's handler time per turn.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import secrets
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from seabridge.agent import llm  # noqa: E402
+from seabridge.agent.catalog import CatalogIndex  # noqa: E402
+from seabridge.agent.engine import DialogueState, Reply, Turn  # noqa: E402
+from seabridge.agent.llm import LLMEngine  # noqa: E402
+from seabridge.agent.profile import store_profile  # noqa: E402
+from seabridge.agent.tools import Tools  # noqa: E402
+from seabridge.agent.views import BuyerProfile, StoreProfile  # noqa: E402
+from seabridge.services import importer  # noqa: E402
+from seabridge.settings import Settings  # noqa: E402
+from seabridge.state import AppState  # noqa: E402
+from seabridge.storage import agent as agent_store  # noqa: E402
+from seabridge.storage import customers  # noqa: E402
+from tests.support.fake_openai import FakeOpenAI  # noqa: E402
+
+FIXTURE = ROOT / "tests" / "fixtures" / "shop_export"
+NOW = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+TRACKING = "YT2427512345678901"
+ANSWER = f"Your order #1001 is on its way: tracking number {TRACKING}, last seen departing Shenzhen."
+
+
+class _NoFallback:
+    name = "none"
+
+    async def reply(self, turn: Turn) -> Reply:
+        raise RuntimeError("the benchmark turn fell back; the figures would be meaningless")
+
+
+def _script(server: FakeOpenAI) -> None:
+    server.call(("track_shipment", {"order_number": "#1001"}), ("classify", {"intent": "order_status"}))
+    server.answer(ANSWER)
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+async def _shop(state: AppState) -> tuple[StoreProfile, CatalogIndex, BuyerProfile]:
+    files = {p.name: p.read_bytes() for p in FIXTURE.iterdir() if p.is_file()}
+    result = await importer.import_files(state.sessions, files)
+    async with state.sessions() as session:
+        from seabridge.storage import stores
+
+        store = await stores.get_by_id(session, result.store_id)
+        assert store is not None
+        catalog = CatalogIndex.build(await agent_store.catalog(session, store.id))
+        lucia = await customers.get_by_email(session, store.id, "lucia.fernandez@example.com")
+        assert lucia is not None
+        buyer = BuyerProfile(lucia.id, lucia.first_name, lucia.country, lucia.language, lucia.timezone)
+        return store_profile(store), catalog, buyer
+
+
+async def run(turns: int, warmup: int) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as folder:
+        state = await AppState.open(Settings(data_dir=Path(folder), secret_key=secrets.token_hex(16)))
+        try:
+            profile, catalog, buyer = await _shop(state)
+            async with FakeOpenAI() as server, httpx.AsyncClient(timeout=30) as raw:
+                in_tools: list[float] = []
+                track = llm.HANDLERS["track_shipment"]
+
+                async def timed_track(record: Any, arguments: dict[str, Any]) -> Any:
+                    started = time.perf_counter()
+                    try:
+                        return await track(record, arguments)
+                    finally:
+                        in_tools.append(time.perf_counter() - started)
+
+                llm.HANDLERS["track_shipment"] = timed_track
+                engine = LLMEngine(server.base_url, model="fake-model", timeout_s=30, fallback=_NoFallback())
+
+                def tools() -> Tools:
+                    return Tools(
+                        state.sessions, profile, catalog, customer_id=buyer.customer_id, conversation_id=None, now=NOW
+                    )
+
+                async def engine_turn() -> tuple[float, float, float]:
+                    _script(server)
+                    turn = Turn("where is my order #1001?", "en", NOW, DialogueState(), tools(), buyer, "bot", "en")
+                    before, tools_before = len(server.handler_s), len(in_tools)
+                    started = time.perf_counter()
+                    reply = await engine.reply(turn)
+                    elapsed = time.perf_counter() - started
+                    assert reply.engine == "llm" and TRACKING in reply.text
+                    return elapsed, sum(server.handler_s[before:]), sum(in_tools[tools_before:])
+
+                await engine_turn()
+                bodies = [json.dumps(r.body).encode() for r in server.requests[-2:]]
+                headers = {"content-type": "application/json"}
+
+                async def baseline_turn() -> float:
+                    _script(server)
+                    started = time.perf_counter()
+                    for body in bodies:
+                        async with raw.stream(
+                            "POST", f"{server.base_url}/chat/completions", content=body, headers=headers
+                        ) as response:
+                            async for _ in response.aiter_bytes():
+                                pass
+                    return time.perf_counter() - started
+
+                ours: list[float] = []
+                base: list[float] = []
+                handler: list[float] = []
+                lookups: list[float] = []
+                without_tools: list[float] = []
+                for i in range(warmup + turns):
+                    elapsed, in_handler, in_tool = await engine_turn()
+                    baseline = await baseline_turn()
+                    if i >= warmup:
+                        ours.append(elapsed)
+                        base.append(baseline)
+                        handler.append(in_handler)
+                        lookups.append(in_tool)
+                        without_tools.append(elapsed - in_tool)
+                await engine.aclose()
+        finally:
+            await state.close()
+
+    def ms(value: float) -> float:
+        return round(value * 1000, 3)
+
+    return {
+        "llm_overhead_ms": {
+            "p50": ms(_percentile(ours, 0.5) - _percentile(base, 0.5)),
+            "p95": ms(_percentile(ours, 0.95) - _percentile(base, 0.95)),
+        },
+        "turns": turns,
+        "requests_per_turn": 2,
+        "engine_turn_ms": {"p50": ms(_percentile(ours, 0.5)), "p95": ms(_percentile(ours, 0.95))},
+        "baseline_turn_ms": {"p50": ms(_percentile(base, 0.5)), "p95": ms(_percentile(base, 0.95))},
+        "llm_overhead_without_tool_ms": {
+            "p50": ms(_percentile(without_tools, 0.5) - _percentile(base, 0.5)),
+            "p95": ms(_percentile(without_tools, 0.95) - _percentile(base, 0.95)),
+        },
+        "tool_lookup_ms": {"p50": ms(_percentile(lookups, 0.5)), "p95": ms(_percentile(lookups, 0.95))},
+        "server_handler_ms_per_turn": {"p50": ms(statistics.median(handler))},
+        "database": "sqlite",
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--turns", type=int, default=500)
+    parser.add_argument("--warmup", type=int, default=50)
+    args = parser.parse_args(argv)
+    result = asyncio.run(run(args.turns, args.warmup))
+    if args.json:
+        print(json.dumps(result))
+    else:
+        overhead = result["llm_overhead_ms"]
+        print(f"LLM engine overhead per turn: p50 {overhead['p50']} ms, p95 {overhead['p95']} ms ({args.turns} turns)")
+        for key in ("llm_overhead_without_tool_ms", "engine_turn_ms", "baseline_turn_ms", "tool_lookup_ms"):
+            print(f"  {key}: p50 {result[key]['p50']} ms, p95 {result[key]['p95']} ms")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
