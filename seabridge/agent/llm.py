@@ -13,6 +13,7 @@ reason and a status, never text from the buyer or the model.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import re
@@ -32,6 +33,7 @@ from seabridge.agent.engine import Engine, Reply, Turn
 from seabridge.agent.llm_stream import ChatStream, Completion, StreamError, parse_completion
 from seabridge.agent.views import ProductView, jsonable
 from seabridge.metrics import REGISTRY
+from seabridge.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -162,6 +164,17 @@ class LLMEngine:
         # The client's own timeout is a backstop; the whole-turn asyncio.timeout is the real limit.
         self._client = client or httpx.AsyncClient(timeout=timeout_s + 5.0)
 
+    @classmethod
+    def from_settings(cls, settings: Settings, fallback: Engine, client: httpx.AsyncClient | None = None) -> LLMEngine:
+        return cls(
+            settings.llm_base_url,
+            model=settings.llm_model,
+            api_key=settings.llm_api_key.get_secret_value(),
+            timeout_s=settings.llm_timeout_s,
+            fallback=fallback,
+            client=client,
+        )
+
     async def aclose(self) -> None:
         if self._owns_client:
             await self._client.aclose()
@@ -182,6 +195,8 @@ class LLMEngine:
             reason = "timeout"
         except httpx.HTTPError:
             reason = "connection"
+        except Exception as exc:  # a bug or a database failure: the buyer still gets an answer
+            reason = "internal_" + type(exc).__name__  # never the message: it may hold personal data
         else:
             LLM_TURNS.labels("answered").inc()
             LLM_TURN_SECONDS.labels("answered").observe(time.perf_counter() - started)
@@ -361,12 +376,11 @@ def _price(args: dict[str, Any], key: str) -> Decimal | None:
     value = args.get(key)
     if value is None:
         return None
-    try:
-        if isinstance(value, bool):
-            raise InvalidOperation
-        return Decimal(str(value))
-    except InvalidOperation:
-        raise BadArguments(f"{key} must be a number") from None
+    if isinstance(value, int | float | str) and not isinstance(value, bool):
+        with contextlib.suppress(InvalidOperation):
+            if (price := Decimal(str(value))).is_finite() and price >= 0:
+                return price
+    raise BadArguments(f"{key} must be a number")
 
 
 def _words(args: dict[str, Any], key: str) -> tuple[str, ...]:
@@ -383,7 +397,7 @@ def _measurements(args: dict[str, Any]) -> dict[str, float]:
     if not isinstance(value, dict):
         raise BadArguments("measurements must be an object")
     given = {k: v for k, v in value.items() if k in MEASURES and v is not None}
-    if not given or not all(isinstance(v, int | float) and not isinstance(v, bool) and v > 0 for v in given.values()):
+    if not given or not all(type(v) in (int, float) and 0 < v < 1000 for v in given.values()):
         raise BadArguments(f"measurements must give positive numbers for some of {', '.join(MEASURES)}")
     return {k: float(v) for k, v in given.items()}
 
