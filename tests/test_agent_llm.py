@@ -17,9 +17,10 @@ import pytest
 
 from seabridge.agent.catalog import CatalogIndex
 from seabridge.agent.classifier import INTENTS
-from seabridge.agent.engine import DialogueState, Engine, Reply, Turn
+from seabridge.agent.engine import DialogueState, Engine, Turn
 from seabridge.agent.llm import TOOL_DEFINITIONS, LLMEngine, ungrounded
 from seabridge.agent.llm_stream import ChatStream, StreamError, parse_completion
+from seabridge.agent.offline import OfflineEngine
 from seabridge.agent.profile import store_profile
 from seabridge.agent.tools import Tools
 from seabridge.agent.views import BuyerProfile, StoreProfile
@@ -35,21 +36,9 @@ NOW = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 LUCIA_TRACKING = "YT2427512345678901"
 JONAS_TRACKING = "LX123456785CN"
 
-try:
-    from seabridge.agent.offline import OfflineEngine
 
-    def fallback_engine() -> Engine:
-        return OfflineEngine()
-except ImportError:  # pragma: no cover - until the offline engine lands
-
-    class _Stub:
-        name = "offline"
-
-        async def reply(self, turn: Turn) -> Reply:
-            return Reply("offline answer", turn.language or "en", "other", tool_calls=list(turn.tools.calls))
-
-    def fallback_engine() -> Engine:
-        return _Stub()
+def fallback_engine() -> Engine:
+    return OfflineEngine()
 
 
 # --- the stream parser, sans I/O ----------------------------------------------------------------
