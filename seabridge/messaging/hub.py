@@ -108,17 +108,23 @@ async def hub_worker(state: AppState, stop: asyncio.Event) -> None:
 
 
 async def _sweep(state: AppState, hub: Hub, stop: asyncio.Event) -> None:
-    """Every few seconds, tell connections the newest stored seq of their conversations.
+    """Every few seconds, tell connections the newest seq their conversations had one sweep ago.
 
     A bus event can be lost (e.g. Redis died after a publish and before another
     process read it). Gap filling covers that once a later message arrives; this
     sweep covers the last message of a conversation, with one query per process.
+    It asks for what was stored by the previous sweep, not what is stored now:
+    a message committed a moment ago is normally still on its way through the
+    bus, and filling it from the database would cost a query per connection for
+    nothing. A lost last message therefore arrives within two sweeps.
     """
+    previous: dict[int, tuple[int, int]] = {}
     while not stop.is_set():
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=SWEEP_S)
         ids = hub.conversation_ids()
         if not ids or stop.is_set():
+            previous = {}
             continue
         try:
             async with state.sessions() as session:
@@ -126,8 +132,10 @@ async def _sweep(state: AppState, hub: Hub, stop: asyncio.Event) -> None:
         except Exception:
             log.warning("hub sweep could not read the database", exc_info=True)
             continue
-        for conversation_id, (store_id, last_seq) in latest.items():
-            hub.dispatch(BusEvent(store_id, conversation_id, "sync", {}, last_seq))
+        for conversation_id, (store_id, last_seq) in previous.items():
+            if conversation_id in latest:
+                hub.dispatch(BusEvent(store_id, conversation_id, "sync", {}, last_seq))
+        previous = latest
 
 
 def presence_event(store_id: int, conversation_id: int, participant: ParticipantKey, status: str) -> BusEvent:

@@ -21,7 +21,9 @@ from uvicorn.config import Config
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from uvicorn.server import ServerState
 from websockets.exceptions import InvalidState
+from websockets.frames import Frame, Opcode
 from websockets.http11 import Request
+from websockets.protocol import State
 
 from seabridge.messaging.sockets import WRITE_BUFFER_LIMIT
 
@@ -129,11 +131,14 @@ class SeabridgeWebSocketProtocol(WebSocketsSansIOProtocol):
             return True  # fan-out racing a close: nothing to do
         if self.transport.get_write_buffer_size() > WRITE_BUFFER_LIMIT:
             return False
-        try:
-            self.conn.send_text(text.encode())
-        except InvalidState:
+        if self.conn.extensions or self.conn.state is not State.OPEN:
+            try:  # compressed per connection (or closing): websockets frames it
+                self.conn.send_text(text.encode())
+            except InvalidState:
+                return True
+            self.transport.write(b"".join(self.conn.data_to_send()))
             return True
-        self.transport.write(b"".join(self.conn.data_to_send()))
+        self.transport.write(_frame_bytes(text))
         return True
 
     def write_close(self, code: int, reason: str) -> None:
@@ -167,6 +172,22 @@ class NativeSocket:
 
     def close(self, code: int, reason: str) -> None:
         self._protocol.write_close(code, reason)
+
+
+_last_frame: tuple[str, bytes] = ("", b"")
+
+
+def _frame_bytes(text: str) -> bytes:
+    """One unmasked, uncompressed text frame, serialized once for the run of connections it goes to.
+
+    Fan-out writes the same text object to every connection of a conversation in a row, and a
+    server's frames are not masked, so the bytes are the same for all of them. (What websockets'
+    `send_text` would write, minus its checks: the state is checked above and we never fragment.)
+    """
+    global _last_frame
+    if _last_frame[0] is not text:
+        _last_frame = (text, Frame(Opcode.TEXT, text.encode()).serialize(mask=False))
+    return _last_frame[1]
 
 
 def protocol_class(handler: Handler) -> type[SeabridgeWebSocketProtocol]:

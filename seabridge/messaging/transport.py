@@ -290,7 +290,7 @@ class Peer:
         while len(self._sends) >= SENDS_IN_FLIGHT:
             await asyncio.wait({self._sends[0]})
         # Tasks start in creation order, so sends reach the writer in the order they were received.
-        task = asyncio.create_task(self._store_and_ack(request), name="ws-send")
+        task = asyncio.create_task(self._store_and_ack(request))  # unnamed: naming costs on this path
         self._sends.append(task)
         task.add_done_callback(self._send_done)
 
