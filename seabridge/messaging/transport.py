@@ -82,7 +82,8 @@ class Peer:
         self._inbox: asyncio.Queue[BusEvent] = asyncio.Queue()
         self._cursor = SeqCursor()
         self._lock = asyncio.Lock()  # subscribe/replay and live delivery never interleave
-        self._wake = asyncio.Event()  # the core's next deadline may have moved
+        self._wake = asyncio.Event()  # the core's next deadline may have moved earlier
+        self._tick_at = 0.0  # the deadline the ticker waits for
         self._closing = False
 
     # ---- what the hub sees ----------------------------------------------
@@ -143,13 +144,16 @@ class Peer:
             except Exception:
                 log.exception("websocket request failed")
                 self._fault()
-            self._wake.set()
+            deadline = self.conn.next_deadline()
+            if deadline is None or deadline < self._tick_at:
+                self._wake.set()  # only an earlier deadline needs the ticker now; a later one it finds itself
 
     async def _tick(self) -> None:
         while True:
             deadline = self.conn.next_deadline()
             if deadline is None:
                 return
+            self._tick_at = deadline
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), max(0.0, deadline - time.monotonic()))
             self._wake.clear()

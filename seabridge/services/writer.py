@@ -21,11 +21,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, create_engine, event, insert, select, update
 from sqlalchemy.engine import URL
@@ -43,6 +43,9 @@ _CONVERSATIONS = Base.metadata.tables[Conversation.__tablename__]
 _MESSAGES = Base.metadata.tables[Message.__tablename__]
 _OUTBOX = Base.metadata.tables[OutboxEvent.__tablename__]
 _MESSAGE_MANAGER = manager_of_class(Message)
+_CONVERSATION_MANAGER = manager_of_class(Conversation)
+LINGER_S = 0.005  # how long a batch waits for company when the writer is busy ...
+BUSY_S = 0.05  # ... i.e. when the previous batch started less than this long ago
 
 
 @dataclass(slots=True)
@@ -78,7 +81,7 @@ Payload = Callable[[Message], dict[str, Any]]
 
 
 class MessageWriter:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], payload: Payload, max_batch: int = 256) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], payload: Payload, max_batch: int = 1024) -> None:
         self._sessions = sessions
         self._payload = payload
         self._max_batch = max_batch
@@ -110,10 +113,17 @@ class MessageWriter:
             await asyncio.to_thread(self._thread.close)
 
     async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        last_batch = -1.0
         while True:
             await self._wake.wait()
             self._wake.clear()
             while self._queue:
+                if len(self._queue) < self._max_batch and loop.time() - last_batch < BUSY_S:
+                    # Under load, wait a moment for more sends: a batch has a fixed cost (a transaction,
+                    # a handful of statements), and tiny batches would spend most of the CPU on it.
+                    await asyncio.sleep(LINGER_S)
+                last_batch = loop.time()
                 batch, self._queue = self._queue[: self._max_batch], self._queue[self._max_batch :]
                 await self._write(batch)
 
@@ -162,7 +172,9 @@ class MessageWriter:
         """The batch's statements, in the transaction `session` is in (sync: see `_write_batch`)."""
         results: list[tuple[Message, bool] | Exception | None] = [None] * len(batch)
         ids = sorted({item.conversation_id for item in batch})
-        convs = {c.id: c for c in session.scalars(select(Conversation).where(Conversation.id.in_(ids)))}
+        connection = session.connection()  # Core statements: no ORM bookkeeping
+        rows = connection.execute(select(_CONVERSATIONS).where(_CONVERSATIONS.c.id.in_(ids))).mappings()
+        convs = {row["id"]: _transient(_CONVERSATION_MANAGER.new_instance(), row) for row in rows}
         fresh: list[int] = []
         first_in_batch: dict[tuple[int, str, str, str], int] = {}
         for i, item in enumerate(batch):
@@ -175,7 +187,6 @@ class MessageWriter:
         per_conv: dict[int, list[int]] = {}
         for i in fresh:
             per_conv.setdefault(batch[i].conversation_id, []).append(i)
-        connection = session.connection()  # Core statements from here on: no ORM bookkeeping
         last_seqs = _take_seqs(connection, convs, per_conv, batch, now)
         seqs: dict[int, int] = {}
         for cid, members in per_conv.items():
@@ -325,3 +336,12 @@ def _message(new_id: int, row: dict[str, Any]) -> Message:
     message: Message = _MESSAGE_MANAGER.new_instance()
     message.__dict__.update(row, id=new_id)
     return message
+
+
+T = TypeVar("T")
+
+
+def _transient(instance: T, values: Mapping[Any, Any]) -> T:
+    """`instance` (fresh from its class manager) holding `values`: every column, as a plain object."""
+    instance.__dict__.update(values)
+    return instance

@@ -126,9 +126,13 @@ async def schedule_again(session: AsyncSession, delivery_id: int, now: datetime)
 async def fan_out(session: AsyncSession, now: datetime, limit: int = 100) -> int:
     """One pending delivery per matching enabled endpoint for each undispatched event; the
     event is marked dispatched in the same transaction. Returns how many events were taken."""
+    # Only what fan-out reads (not the payloads): one event per message is written under load.
     events = list(
-        await session.scalars(
-            select(OutboxEvent).where(OutboxEvent.dispatched_at.is_(None)).order_by(OutboxEvent.id).limit(limit)
+        await session.execute(
+            select(OutboxEvent.id, OutboxEvent.store_id, OutboxEvent.type)
+            .where(OutboxEvent.dispatched_at.is_(None))
+            .order_by(OutboxEvent.id)
+            .limit(limit)
         )
     )
     endpoints: dict[int, list[WebhookEndpoint]] = {}
