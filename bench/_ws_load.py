@@ -274,7 +274,10 @@ async def run(plan: dict[str, Any]) -> dict[str, Any]:
     offered = max(1.0, float(plan["fixed_fraction"]) * max_phase["acked_per_s"])
     start = time.monotonic() + 0.5
     stats.latencies.clear()
-    stats.latency_from, stats.latency_to = start, start + duration
+    # Every message sent from `start` on belongs to this phase (nothing is sent after it), including
+    # the last ones if the generator fell behind its schedule: all of them count for latency and for
+    # the delivery check (latency_samples == expected_samples).
+    stats.latency_from, stats.latency_to = start, float("inf")
     sent_before = sum(c.sent for c in senders)
     lag: list[float] = []
     emit({"event": "fixed_start", "offered_per_s": round(offered, 1)})
