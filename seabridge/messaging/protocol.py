@@ -127,7 +127,9 @@ class Connection:
         self._auth_pending = False
         self.session: SessionInfo | None = None
         self._subscriptions: set[str] = set()
-        self._acks: OrderedDict[tuple[str, str], AckFrame] = OrderedDict()
+        # (conversation id, client msg id) -> (seq, message id): plain tuples of atoms, which the cyclic
+        # GC does not track (256 frame objects per sending connection made every full collection longer).
+        self._acks: OrderedDict[tuple[str, str], tuple[int, str]] = OrderedDict()
         self._frames = TokenBucket(cfg.frames_per_s, cfg.frame_burst, now)
         self._sends = TokenBucket(cfg.sends_per_s, cfg.send_burst, now)
         self._typing = TokenBucket(cfg.typing_per_s, cfg.typing_burst, now)
@@ -200,9 +202,13 @@ class Connection:
             if wait := self._sends.take(now):
                 return self._rate_limited(wait, ref, now)
             key = (frame.conversation_id, frame.client_msg_id)
-            if (ack := self._acks.get(key)) is not None:
+            if (acked := self._acks.get(key)) is not None:
                 self._acks.move_to_end(key)
-                return [Outgoing(ack.model_copy(update={"duplicate": True}))]
+                seq, message_id = acked
+                ack = AckFrame(
+                    client_msg_id=key[1], conversation_id=key[0], seq=seq, message_id=message_id, duplicate=True
+                )
+                return [Outgoing(ack)]
             attachments = tuple(frame.attachments)
             return [SendRequested(frame.conversation_id, frame.client_msg_id, frame.text, attachments)]
         if isinstance(frame, TypingFrame):
@@ -270,7 +276,7 @@ class Connection:
         if self._state is S.CONNECTING and not isinstance(frame, ErrorFrame):
             raise IllegalTransition(f"cannot send {frame.type!r} before authentication")
         if isinstance(frame, AckFrame) and not frame.duplicate:
-            self._acks[(frame.conversation_id, frame.client_msg_id)] = frame
+            self._acks[(frame.conversation_id, frame.client_msg_id)] = (frame.seq, frame.message_id)
             while len(self._acks) > self.config.ack_cache_size:
                 self._acks.popitem(last=False)
         elif isinstance(frame, SubscribedFrame):
