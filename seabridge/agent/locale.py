@@ -19,7 +19,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from babel import Locale as BabelLocale
-from babel.dates import format_date, format_datetime, format_time
+from babel.dates import format_date, format_time
 from babel.lists import format_list
 from babel.numbers import format_currency, format_decimal
 
@@ -65,9 +65,6 @@ class Locale:
         if isinstance(value, datetime):
             value = value.astimezone(ZoneInfo(tz)).date()
         return format_date(value, format="medium", locale=self.babel)
-
-    def date_time(self, value: datetime, tz: str) -> str:
-        return format_datetime(value, format="medium", tzinfo=ZoneInfo(tz), locale=self.babel)
 
     def weekday_time(self, value: datetime, tz: str) -> str:
         """'Monday 09:00' style, in the reader's time zone."""

@@ -114,7 +114,7 @@ class OfflineEngine:
             return state.pending_intent or "order_status"
         if pending == "which_order" and (entities.order_numbers or entities.bare_numbers) and not confident:
             return state.pending_intent or "order_status"
-        if pending == "which_order" and not confident and _ordinal(turn.text) is not None:
+        if pending == "which_order" and not confident and ordinal(turn.text) is not None:
             return state.pending_intent or "order_status"
         if pending == "size" and (entities.measurements or entities.sizes) and not confident:
             return "size_advice"
@@ -292,13 +292,9 @@ _ORDINALS = {
 }
 
 
-def _ordinal(text: str) -> int | None:
+def ordinal(text: str) -> int | None:
     folded = fold(text)
     for index, words in _ORDINALS.items():
         if any(contains_phrase(folded, fold(w)) for w in words):
             return index
     return None
-
-
-def ordinal(text: str) -> int | None:
-    return _ordinal(text)

@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from seabridge.agent.catalog import CatalogIndex
 from seabridge.agent.engine import DialogueState, Engine, Reply, Turn
 from seabridge.agent.profile import store_profile
-from seabridge.agent.tools import Tools
+from seabridge.agent.tools import Tools, buyer_profile
 from seabridge.agent.views import BuyerProfile, ProductView
 from seabridge.db.conversations import Message
 from seabridge.services.messaging import Actor, IllegalStatusChange, MessagingService
@@ -204,7 +204,7 @@ async def _buyer(session: AsyncSession, store_id: int, customer_id: int | None) 
     customer = await customers.get_customer(session, store_id, customer_id)
     if customer is None:
         return None
-    return BuyerProfile(customer.id, customer.first_name, customer.country, customer.language, customer.timezone)
+    return buyer_profile(customer)
 
 
 def product_card(product: ProductView, currency: str) -> dict[str, Any]:

@@ -548,8 +548,7 @@ async def size_advice(ctx: Context) -> None:
     _clear_pending(ctx)
     ctx.products = [product]
     ctx.say("size_advice", title=product.title, size=advice.size)
-    measure = loc.words.get(advice.measure, (advice.measure,))[0] if advice.measure in loc.words else advice.measure
-    measure = next((w for w, m in loc.measures.items() if m == advice.measure), measure)
+    measure = next((word for word, name in loc.measures.items() if name == advice.measure), advice.measure)
     span = f"{loc.number(Decimal(str(advice.low)))}–{loc.number(Decimal(str(advice.high)))} cm"
     ctx.say("size_reason", measure=measure, range=span)
     if advice.between:

@@ -30,13 +30,12 @@ from seabridge.agent.views import (
     StoreProfile,
     ToolCall,
 )
-from seabridge.db.models import Order, Shipment
+from seabridge.db.models import Customer, Order, Shipment
 from seabridge.services import identity
 from seabridge.services.identity import VerificationFailed
 from seabridge.storage import agent as agent_store
-from seabridge.storage import customers
+from seabridge.storage.shipments import FINAL
 
-FINAL = frozenset({"delivered", "returned"})
 REST_OF_WORLD = "*"
 
 
@@ -83,16 +82,7 @@ class Tools:
         self._orders = None
         if self._on_verified is not None:
             await self._on_verified(customer.id)
-        return BuyerProfile(customer.id, customer.first_name, customer.country, customer.language, customer.timezone)
-
-    async def buyer(self) -> BuyerProfile | None:
-        if self._customer_id is None:
-            return None
-        async with self._sessions() as session:
-            customer = await customers.get_customer(session, self.store.id, self._customer_id)
-        if customer is None:
-            return None
-        return BuyerProfile(customer.id, customer.first_name, customer.country, customer.language, customer.timezone)
+        return buyer_profile(customer)
 
     # --- orders and shipments ---------------------------------------------------
 
@@ -239,6 +229,10 @@ class Tools:
 
     def escalate(self, reason: str) -> None:
         self._record("escalate", reason=reason)
+
+
+def buyer_profile(customer: Customer) -> BuyerProfile:
+    return BuyerProfile(customer.id, customer.first_name, customer.country, customer.language, customer.timezone)
 
 
 def _same_number(name: str, wanted: str) -> bool:

@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from seabridge.db.agent import AgentState, ReturnRequest
-from seabridge.db.conversations import Message
-from seabridge.db.models import Order, Product, Shipment
+from seabridge.db.conversations import Conversation, Message
+from seabridge.db.models import Agent, Order, Product, Shipment
 
 _REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
@@ -138,8 +138,6 @@ async def unanswered(session: AsyncSession, limit: int = 100) -> list[tuple[int,
     Only conversations the bot serves (status bot or waiting) count; used to
     answer turns a crashed process accepted but never replied to.
     """
-    from seabridge.db.conversations import Conversation
-
     latest = (
         select(Message.conversation_id, func.max(Message.seq).label("seq"))
         .where(Message.sender_kind == "buyer", Message.status == "delivered")
@@ -160,8 +158,6 @@ async def unanswered(session: AsyncSession, limit: int = 100) -> list[tuple[int,
 
 
 async def bind_customer(session: AsyncSession, store_id: int, conversation_id: int, customer_id: int) -> None:
-    from seabridge.db.conversations import Conversation
-
     await session.execute(
         update(Conversation)
         .where(Conversation.store_id == store_id, Conversation.id == conversation_id)
@@ -172,8 +168,6 @@ async def bind_customer(session: AsyncSession, store_id: int, conversation_id: i
 
 async def agent_language(session: AsyncSession, store_id: int, default: str) -> str:
     """The language most of the store's agents read (the handoff summary is written in it)."""
-    from seabridge.db.models import Agent
-
     row = (
         await session.execute(
             select(Agent.language, func.count())
