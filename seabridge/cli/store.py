@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -40,7 +41,7 @@ IMPORT_HELP = """Import a store folder: all or nothing.
 
 The folder may hold any of these files (see docs/import.md for every column):
 
-  store.toml      name, default_language, currency, timezone, [policies], [[shipping]], [hours]
+  store.toml      name, default_language, currency, timezone, \\[policies], \\[\\[shipping]], \\[hours]
   products.csv    Shopify product CSV export (one row per variant)
   customers.csv   Shopify customer CSV export (+ optional Language, Time Zone columns)
   orders.csv      Shopify order CSV export (one row per line item)
@@ -116,12 +117,19 @@ async def _async_import(state: AppState, folder: Path, slug: str | None, report:
 
 
 @app.command("list", help="List the stores in this data directory.")
-def list_stores(data_dir: DataDir = None) -> None:
+def list_stores(
+    data_dir: DataDir = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array instead of a table.")] = False,
+) -> None:
     async def work(state: AppState) -> list[tuple[int, str, str, str, str]]:
         async with state.sessions() as session:
             return [(s.id, s.slug, s.name, s.public_key, s.timezone) for s in await stores.list_stores(session)]
 
     rows = run(with_state(load_settings(data_dir), work))
+    if as_json:
+        keys = ("id", "slug", "name", "public_key", "timezone")
+        print(json.dumps([dict(zip(keys, row, strict=True)) for row in rows], ensure_ascii=False))
+        return
     table = Table("id", "slug", "name", "public key (widget)", "time zone")
     for row in rows:
         table.add_row(*(str(v) for v in row))
