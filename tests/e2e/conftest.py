@@ -40,6 +40,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--use-fake-ui-for-media-stream",
     "--use-fake-device-for-media-stream",
+    "--allow-loopback-in-peer-connection",
 ]
 
 
