@@ -69,6 +69,11 @@ class Settings(BaseSettings):
     conversation_messages_per_10s: int = Field(
         default=120, description="Messages one conversation accepts per 10 s, all participants together."
     )
+    webhook_retention_days: float = Field(
+        default=14.0,
+        description="Dispatched outbox events and their webhook delivery log are deleted after this many days "
+        "(counted from dispatch; 0 keeps them). Keep it above the retry schedule's two days.",
+    )
     translation_provider: Literal["none", "libretranslate", "openai"] = Field(
         default="none", description="Who translates messages between participants' languages."
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from seabridge.db.models import Base, store_fk
@@ -129,6 +129,16 @@ class OutboxEvent(Base):
     """An event committed with the change that caused it; webhooks are sent from here."""
 
     __tablename__ = "outbox_events"
+    # The dispatcher's only question is "what is not dispatched yet": a partial index holds just
+    # those rows (a handful), where a plain one would index every event ever written.
+    __table_args__ = (
+        Index(
+            "ix_outbox_events_undispatched",
+            "id",
+            postgresql_where=text("dispatched_at IS NULL"),
+            sqlite_where=text("dispatched_at IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     store_id: Mapped[int] = mapped_column(store_fk(), index=True)

@@ -1,7 +1,11 @@
 """The outgoing-webhook dispatcher: outbox events -> deliveries -> signed HTTP POSTs.
 
 Each pass (1) fans undispatched outbox events out to one delivery per matching
-enabled endpoint, and (2) sends the deliveries that are due. A delivery is
+enabled endpoint, and (2) sends the deliveries that are due. Passes are woken by
+the bus events that follow outbox writes (several a second at most: under chat
+load one event is written per message, and each pass takes them all); polling is
+only the fallback. Once an hour, events dispatched longer ago than the retention
+period are deleted with their delivery log. A delivery is
 leased before it is sent (see `storage.webhooks`), so two processes never send
 the same one at once, and one that was in flight when its process died is sent
 again once the lease runs out: delivery is at-least-once, and receivers
@@ -34,6 +38,8 @@ if TYPE_CHECKING:
     from seabridge.state import AppState
 
 MIN_PASS_INTERVAL_S = 0.25  # at most four passes a second when woken by traffic
+PRUNE_EVERY = timedelta(hours=1)
+PRUNE_PAGE = 1000  # events deleted per transaction: keeps SQLite's write lock short for the message writer
 
 log = logging.getLogger(__name__)
 
@@ -103,10 +109,15 @@ class WebhookDispatcher:
     rng: random.Random = field(default_factory=random.Random)
     batch: int = 50
     transport: httpx.AsyncBaseTransport | None = None
+    retention: timedelta | None = None  # None keeps dispatched events forever
+    prune_page: int = PRUNE_PAGE
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
+    _next_prune: datetime | None = None
 
     @classmethod
     def for_state(cls, state: AppState, **options: Any) -> WebhookDispatcher:
+        days = state.settings.webhook_retention_days
+        options.setdefault("retention", timedelta(days=days) if days > 0 else None)
         return cls(state.sessions, state.store_secret, **options)
 
     def wake(self) -> None:
@@ -122,6 +133,7 @@ class WebhookDispatcher:
             ) as http:
                 while not stop.is_set():
                     self._wake.clear()
+                    await self._prune_when_due()
                     busy = await self.run_once(http)
                     if busy:
                         continue
@@ -155,6 +167,34 @@ class WebhookDispatcher:
                 waiter.cancel()
             await asyncio.gather(*waiters, return_exceptions=True)
 
+    async def _prune_when_due(self) -> None:
+        now = self.clock()
+        if self.retention is None or (self._next_prune is not None and now < self._next_prune):
+            return
+        self._next_prune = now + PRUNE_EVERY
+        try:
+            removed = await self.prune()
+        except Exception:
+            log.exception("pruning the outbox failed; trying again next time")
+            return
+        if removed:
+            log.info("outbox pruned", extra={"events": removed})
+
+    async def prune(self) -> int:
+        """Delete events dispatched before now - retention, with their delivery log; returns how many."""
+        if self.retention is None:
+            return 0
+        cutoff = self.clock() - self.retention
+        removed, after_id = 0, 0
+        while True:
+            async with self.sessions() as session, session.begin():
+                page = await store.prune(session, cutoff, after_id=after_id, limit=self.prune_page)
+            removed += page.events
+            if page.next_after_id is None:
+                return removed
+            after_id = page.next_after_id
+            await asyncio.sleep(0)  # one page per transaction: let the message writer in between
+
     async def _seconds_to_next_due(self) -> float | None:
         async with self.sessions() as session:
             due = await store.next_due_at(session)
@@ -173,7 +213,9 @@ class WebhookDispatcher:
             due = await store.due_ids(session, self.clock(), self.batch)
         for delivery_id in due:
             await self._attempt(http, delivery_id)
-        return taken > 0 or len(due) == self.batch
+        # A full page means more are waiting; otherwise the pass took everything there was,
+        # and the next one waits for a wake-up (a pass per message would compete with the writer).
+        return taken >= store.FAN_OUT_PAGE or len(due) == self.batch
 
     async def _attempt(self, http: httpx.AsyncClient, delivery_id: int) -> None:
         now = self.clock()

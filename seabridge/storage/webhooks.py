@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from seabridge.db.conversations import OutboxEvent, WebhookDelivery, WebhookEndpoint
@@ -123,51 +123,49 @@ async def schedule_again(session: AsyncSession, delivery_id: int, now: datetime)
 # --- the dispatcher's side ------------------------------------------------------------
 
 
-async def fan_out(session: AsyncSession, now: datetime, limit: int = 100) -> int:
+FAN_OUT_PAGE = 1000  # events one fan-out takes; under chat load one event is written per message
+
+
+async def fan_out(session: AsyncSession, now: datetime, limit: int = FAN_OUT_PAGE) -> int:
     """One pending delivery per matching enabled endpoint for each undispatched event; the
     event is marked dispatched in the same transaction. Returns how many events were taken."""
-    # Only what fan-out reads (not the payloads): one event per message is written under load.
-    events = list(
+    # The claim is one UPDATE over the oldest undispatched ids (the partial index
+    # ix_outbox_events_undispatched holds exactly those). On PostgreSQL the ids are locked
+    # with SKIP LOCKED, so concurrent dispatchers take disjoint pages instead of queueing
+    # behind each other; SQLite has one writer and renders no FOR UPDATE. Only what fan-out
+    # reads comes back, not the payloads.
+    page = (
+        select(OutboxEvent.id)
+        .where(OutboxEvent.dispatched_at.is_(None))
+        .order_by(OutboxEvent.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    claimed = sorted(
         await session.execute(
-            select(OutboxEvent.id, OutboxEvent.store_id, OutboxEvent.type)
-            .where(OutboxEvent.dispatched_at.is_(None))
-            .order_by(OutboxEvent.id)
-            .limit(limit)
+            update(OutboxEvent)
+            .where(OutboxEvent.id.in_(page.scalar_subquery()), OutboxEvent.dispatched_at.is_(None))
+            .values(dispatched_at=now)
+            .returning(OutboxEvent.id, OutboxEvent.store_id, OutboxEvent.type)
+            .execution_options(synchronize_session=False)
         )
     )
     endpoints: dict[int, list[WebhookEndpoint]] = {}
-    taken = 0
-    # The conditional UPDATE is the claim: a second dispatcher's UPDATE matches nothing.
-    # One statement for the whole page keeps the write lock short (SQLite has one writer: the message path).
-    claimed: set[int] = set()
-    if events:
-        claimed = set(
-            await session.scalars(
-                update(OutboxEvent)
-                .where(OutboxEvent.id.in_([event.id for event in events]), OutboxEvent.dispatched_at.is_(None))
-                .values(dispatched_at=now)
-                .returning(OutboxEvent.id)
-                .execution_options(synchronize_session=False)
-            )
-        )
-    for event in events:
-        if event.id not in claimed:
-            continue
-        taken += 1
-        if event.store_id not in endpoints:
-            endpoints[event.store_id] = list(
+    for event_id, store_id, type_ in claimed:
+        if store_id not in endpoints:
+            endpoints[store_id] = list(
                 await session.scalars(
                     select(WebhookEndpoint)
-                    .where(WebhookEndpoint.store_id == event.store_id, WebhookEndpoint.disabled_at.is_(None))
+                    .where(WebhookEndpoint.store_id == store_id, WebhookEndpoint.disabled_at.is_(None))
                     .order_by(WebhookEndpoint.id)
                 )
             )
-        for endpoint in endpoints[event.store_id]:
-            if wants(endpoint, event.type):
+        for endpoint in endpoints[store_id]:
+            if wants(endpoint, type_):
                 session.add(
                     WebhookDelivery(
-                        store_id=event.store_id,
-                        event_id=event.id,
+                        store_id=store_id,
+                        event_id=event_id,
                         endpoint_id=endpoint.id,
                         state="pending",
                         attempts=0,
@@ -179,7 +177,7 @@ async def fan_out(session: AsyncSession, now: datetime, limit: int = 100) -> int
                     )
                 )
     await session.flush()
-    return taken
+    return len(claimed)
 
 
 async def due_ids(session: AsyncSession, now: datetime, limit: int) -> list[int]:
@@ -276,6 +274,59 @@ async def disable_endpoint_by_id(session: AsyncSession, endpoint_id: int, now: d
         .values(disabled_at=now)
         .execution_options(synchronize_session=False)
     )
+
+
+# --- retention ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Pruned:
+    events: int  # outbox events deleted, with their delivery log
+    next_after_id: int | None  # where the next page starts; None when the old end is done
+
+
+async def prune(session: AsyncSession, cutoff: datetime, *, after_id: int, limit: int) -> Pruned:
+    """Delete one page of outbox events dispatched before `cutoff`, with their deliveries.
+
+    Pages walk the primary key from the oldest event (ids grow with `created_at`), so no
+    index on the timestamps is needed; the walk stops at the first event created after
+    the cutoff. An event is kept while one of its deliveries is pending or was delivered
+    after the cutoff (a manual retry of an old event): the log shows what is still going on.
+    """
+    rows = list(
+        await session.execute(
+            select(OutboxEvent.id, OutboxEvent.created_at, OutboxEvent.dispatched_at)
+            .where(OutboxEvent.id > after_id)
+            .order_by(OutboxEvent.id)
+            .limit(limit)
+        )
+    )
+    old = [row for row in rows if row.created_at < cutoff]
+    candidates = [row.id for row in old if row.dispatched_at is not None and row.dispatched_at < cutoff]
+    if candidates:
+        live = set(
+            await session.scalars(
+                select(WebhookDelivery.event_id).where(
+                    WebhookDelivery.event_id.in_(candidates),
+                    or_(WebhookDelivery.state == "pending", WebhookDelivery.delivered_at >= cutoff),
+                )
+            )
+        )
+        doomed = [event_id for event_id in candidates if event_id not in live]
+        if doomed:
+            # Deliveries first: the cascade would do it, but only where SQLite's foreign keys are on.
+            await session.execute(
+                delete(WebhookDelivery)
+                .where(WebhookDelivery.event_id.in_(doomed))
+                .execution_options(synchronize_session=False)
+            )
+            await session.execute(
+                delete(OutboxEvent).where(OutboxEvent.id.in_(doomed)).execution_options(synchronize_session=False)
+            )
+    else:
+        doomed = []
+    more = len(rows) == limit and len(old) == len(rows)
+    return Pruned(len(doomed), rows[-1].id if more else None)
 
 
 def _rowcount(result: object) -> int:
