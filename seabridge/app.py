@@ -30,6 +30,7 @@ from seabridge.api import (
 )
 from seabridge.settings import Settings
 from seabridge.state import AppState
+from seabridge.web import routes as web_routes
 from seabridge.workers import WORKERS
 
 DESCRIPTION = """Seabridge REST API.
@@ -93,6 +94,7 @@ def create_app(
         ws,
     ):
         app.include_router(module.router)
+    web_routes.install(app)  # /widget.js, /demo-store, CORS for /v1/widget/*
     for prefix, folder in (static or {}).items():
         folder.mkdir(parents=True, exist_ok=True)
         app.mount(prefix, StaticFiles(directory=folder), name=prefix.strip("/").replace("/", "-"))

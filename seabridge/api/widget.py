@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Annotated
+from urllib.parse import quote
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
+from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 
 from seabridge import security
 from seabridge.api.deps import Buyer, Session, State
 from seabridge.api.errors import ApiError
-from seabridge.api.schemas import errors
+from seabridge.api.schemas import ObjectId, errors
 from seabridge.ratelimit import SlidingWindow
 from seabridge.services import identity
-from seabridge.storage import customers, orders, stores
+from seabridge.storage import catalog, customers, orders, stores
 
 router = APIRouter(prefix="/v1/widget", tags=["widget"], responses=errors(400, 401, 404, 422))
 
@@ -140,3 +143,29 @@ async def my_orders(buyer: Buyer, session: Session) -> list[BuyerOrder]:
         )
         for o in page.items
     ]
+
+
+@router.get(
+    "/products/{product_id}/page",
+    summary="Open a product's page on the store",
+    response_class=RedirectResponse,
+    status_code=302,
+    responses=errors(404, 422),
+)
+async def product_page(
+    product_id: ObjectId, session: Session, store: Annotated[str, Query(max_length=64)]
+) -> RedirectResponse:
+    """Where the widget's product cards link: the store's `product_url` (store.toml, with
+    `{handle}`), else the product on Seabridge's demo store page."""
+    found = await stores.get_by_public_key(session, store)
+    if found is None:
+        raise ApiError(404, "store not found")
+    product = await catalog.get_product(session, found.id, product_id)
+    if product is None:
+        raise ApiError(404, "product not found")
+    template = found.extra.get("product_url")
+    if isinstance(template, str) and template.startswith(("https://", "http://")) and "{handle}" in template:
+        url = template.replace("{handle}", quote(product.handle, safe=""))
+    else:
+        url = f"/demo-store?store={quote(found.slug, safe='')}#product-{quote(product.handle, safe='')}"
+    return RedirectResponse(url, status_code=302)

@@ -87,6 +87,7 @@ def demo(host: Host = None, port: Port = None, data_dir: DataDir = None) -> None
         url = settings.effective_public_url
         console.print(f"\n[bold green]Seabridge demo is up:[/] [bold]{url}/[/]")
         console.print(f"  API docs        {url}/docs")
+        console.print(f"  Demo store      {url}/demo-store  (the buyer side: chat with the widget)")
         console.print(f"  Agent login     store [bold]{info.slug}[/], {DEMO_EMAIL} / {DEMO_PASSWORD}")
         console.print(f"  Widget key      {info.public_key}")
         console.print(f"  Store folder    {folder}  (the import format, by example)")
