@@ -13,6 +13,8 @@ from fastapi.staticfiles import StaticFiles
 from seabridge import __version__, metrics
 from seabridge.api import (
     auth,
+    calls,
+    console,
     conversations,
     customers,
     errors,
@@ -30,6 +32,7 @@ from seabridge.api import (
 )
 from seabridge.settings import Settings
 from seabridge.state import AppState
+from seabridge.web import console as console_page
 from seabridge.web import routes as web_routes
 from seabridge.workers import WORKERS
 
@@ -90,10 +93,14 @@ def create_app(
         webhooks,
         widget,
         conversations,
+        console,
+        calls,
         webhook_endpoints,
         ws,
     ):
         app.include_router(module.router)
+    app.include_router(console.widget_router)
+    app.include_router(console_page.router)
     web_routes.install(app)  # /widget.js, /demo-store, CORS for /v1/widget/*
     for prefix, folder in (static or {}).items():
         folder.mkdir(parents=True, exist_ok=True)

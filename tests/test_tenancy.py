@@ -102,6 +102,7 @@ MISSING_IDS = {
     "delivery_id": 2147483647,
     "conversation_id": 2147483647,
     "attachment_id": 2147483647,
+    "reply_id": 2147483647,
 }
 
 
@@ -167,6 +168,18 @@ CREDENTIAL_ROUTES = [
     Probe("POST", "/v1/conversations/{conversation_id}/assign", json={"agent_id": 1}),
     Probe("POST", "/v1/conversations/{conversation_id}/transfer", json={"agent_id": 1}),
     Probe("POST", "/v1/conversations/{conversation_id}/attachments"),
+    # The agent console (cross-store 404s in test_console_api).
+    Probe("GET", "/v1/console/me"),
+    Probe("GET", "/v1/console/inbox"),
+    Probe("GET", "/v1/console/conversations/{conversation_id}"),
+    Probe("GET", "/v1/console/conversations/{conversation_id}/customer"),
+    Probe("GET", "/v1/console/conversations/{conversation_id}/suggestions"),
+    Probe("POST", "/v1/console/conversations/{conversation_id}/canned-replies/{reply_id}/render"),
+    Probe("POST", "/v1/console/conversations/{conversation_id}/close"),
+    Probe("GET", "/v1/console/canned-replies"),
+    Probe("POST", "/v1/console/canned-replies", json={"shortcut": "probe", "title": "Probe", "texts": {"en": "x"}}),
+    Probe("PATCH", "/v1/console/canned-replies/{reply_id}", json={"title": "probe"}),
+    Probe("DELETE", "/v1/console/canned-replies/{reply_id}"),
 ]
 TENANT_ROUTES = OBJECT_ROUTES + [probe for probe, _ in LIST_ROUTES] + CREATE_ROUTES + CREDENTIAL_ROUTES
 # Owned and tested by other modules (login, import, buyer widget, inbound webhooks).
