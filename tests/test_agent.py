@@ -206,3 +206,85 @@ def test_eval_cli_rejects_a_bad_suite(tmp_path: Path) -> None:
         capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
     assert result.returncode == 1 and "bad.jsonl:1" in result.stdout
+
+
+# --- understanding: the mechanisms behind the eval figures ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "country", "terms"),
+    [
+        ("vi", "áo sơ mi này có size L không", "", ["shirt"]),  # áo is a shirt, not Austria (Áo)
+        ("vi", "Áo này có màu đen không", "", []),  # even opening the sentence
+        ("vi", "ship sang Áo mất bao lâu", "AT", None),
+        ("vi", "hàng bị lỗi", "", None),  # bị (passive) is not Bỉ (Belgium) once the tones are folded
+        ("vi", "gửi về Bỉ bao lâu", "BE", None),
+        ("en", "please contact us", "", None),  # "us" is not the US
+        ("en", "how long to the US", "US", None),
+        ("en", "how long to uk", "GB", None),
+        ("ja", "ネクタイはありますか", "", None),  # タイ (Thailand) inside ネクタイ (necktie)
+        ("ja", "タイまで何日かかりますか", "TH", None),
+    ],
+)
+def test_country_names_that_fold_into_everyday_words(
+    language: str, text: str, country: str, terms: list[str] | None
+) -> None:
+    from seabridge.agent.entities import extract
+
+    found = extract(text, [locales.load(language), locales.load("en")])
+    assert found.country == country
+    if terms is not None:
+        assert found.terms == terms
+
+
+def test_a_colour_that_is_also_a_product_word() -> None:
+    from seabridge.agent.entities import extract
+
+    en = [locales.load("en")]
+    both = extract("do you have a cream cushion cover", en)
+    assert both.colors == ["cream"] and "cream" not in both.terms  # another product is named: cream is its colour
+    alone = extract("the cream one", en)
+    assert alone.colors == ["cream"] and alone.product_terms == []  # nothing but a colour: not a product search
+
+
+def test_short_keywords_match_whole_words_only() -> None:
+    from seabridge.agent.text import PhraseMatcher, contains_phrase
+
+    assert not contains_phrase("nothing arrived", "no")
+    assert contains_phrase("no, thanks", "no")
+    assert contains_phrase("refunded already", "refund")  # longer keywords still match inflections
+    matcher = PhraseMatcher([("hi", "greeting"), ("refund", "refund_status"), ("返金", "refund_status")])
+    assert matcher.find("this is hilarious") == []
+    assert matcher.find("hi, refunds?") == [("hi", "greeting"), ("refund", "refund_status")]
+    assert matcher.find("返金はいつですか") == [("返金", "refund_status")]
+
+
+def test_classifying_a_message_is_fast() -> None:
+    import time
+
+    from seabridge.agent.classifier import default_classifier
+
+    classifier = default_classifier()
+    text = "Ich bin richtig sauer, so einen Schrott verkauft ihr?! Das ist eine Frechheit, wo ist meine Bestellung"
+    classifier.classify(text, "de")
+    started = time.perf_counter()
+    for _ in range(50):
+        classifier.classify(text, "de")
+    assert (time.perf_counter() - started) / 50 < 0.005  # one pass over the text, not one per keyword
+
+
+@pytest.mark.parametrize(
+    ("text", "detected", "previous", "expected"),
+    [
+        ("olá!", "en", "", "pt"),
+        ("hmm", "en", "de", "de"),  # says nothing: the conversation's language holds
+        ("joao.costa@mail.example", "it", "pt", "pt"),  # an e-mail is not Italian
+        ("ok cảm ơn shop nhé", "en", "vi", "vi"),
+        ("注文番号1223の配送状況を教えてください", "zh", "", "ja"),  # kana settle it
+        ("where is my order", "en", "es", "en"),
+    ],
+)
+def test_the_reply_language_of_short_and_mixed_messages(text: str, detected: str, previous: str, expected: str) -> None:
+    from seabridge.agent.offline import lexical_language
+
+    assert lexical_language(text, detected, previous) == expected

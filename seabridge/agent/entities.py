@@ -2,21 +2,37 @@
 
 Works on any of the agent's languages at once (a buyer may mix two), using
 the word tables of the language files; numbers are read in any script that
-Unicode calls decimal digits.
+Unicode calls decimal digits. Each language's tables are compiled once into
+phrase matchers.
+
+Folding (no case, no accents) makes some names collide with everyday words:
+Vietnamese "Áo" (Austria) is "áo" (shirt), "Bỉ" (Belgium) is "bị" once the
+tones are gone, English "US" is "us", Japanese "タイ" (Thailand) sits inside
+"ネクタイ". Such country names are read strictly: with their accents, in
+capitals, away from the start of a sentence, or as a whole katakana word.
+A word that is both a colour and a product ("cream", "silver") is a colour
+when the message names another product.
 """
 
 from __future__ import annotations
 
+import functools
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from seabridge.agent import locale as locales
 from seabridge.agent.locale import Locale
-from seabridge.agent.text import contains_word, fold
+from seabridge.agent.text import PhraseMatcher, fold, tokens
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
 _ORDER_HASH = re.compile(r"#\s?(\d{3,8})")
-_NUMBER = re.compile(r"(?<![\w.,])(\d{3,8})(?![\w.,])")
+# a number that may be an order number: not a size, a capacity or a price ("500 mm", "10000mAh", "$120")
+_NUMBER = re.compile(
+    r"(?<![\w.,$€£¥₩₫฿])(\d{3,8})(?![\w.,])(?!\s?(?:mm|cm|ml|m|l|g|kg|mah|w|v|lm|gb|tb|hz|km|ft|in|€|\$|%)(?!\w))",
+    re.IGNORECASE,
+)
 _TRACKING = re.compile(r"\b([A-Z]{2}\d{9}[A-Z]{2}|\d{10,22}|[A-Z0-9]{12,30})\b")
 _MEASURE = re.compile(
     r"(\d+(?:[.,]\d+)?)\s*(cm|см|厘米|公分|センチ|㎝|ซม|ซ\.ม|센티|센치|سم|kg|кг|公斤|斤|キロ|㎏|กก|กิโล|킬로|키로|كغ|كيلو|lbs?|pounds?|фунт|in\b|inch|inches|дюйм|\")",
@@ -49,8 +65,108 @@ class Entities:
     colors: list[str] = field(default_factory=list)  # English colours
     latin_words: list[str] = field(default_factory=list)
 
+    @property
+    def product_terms(self) -> list[str]:
+        """The terms that are not also a colour named in the message ("the cream one" names no product)."""
+        return [t for t in self.terms if t not in self.colors]
 
-def extract(text: str, locales: list[Locale]) -> Entities:
+
+_KATAKANA = "\u30a0-\u30ff"
+# Two-letter words of the Latin-script languages that are also a country's short name ("us", Indonesian "as").
+_TWO_LETTER_WORDS = frozenset(
+    [
+        "am",
+        "an",
+        "as",
+        "at",
+        "be",
+        "by",
+        "do",
+        "go",
+        "he",
+        "if",
+        "in",
+        "is",
+        "it",
+        "me",
+        "my",
+        "no",
+        "of",
+        "on",
+        "or",
+        "so",
+        "to",
+        "up",
+        "us",
+        "we",
+        "ya",
+        "di",
+        "ke",
+        "ini",
+    ]
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Reader:
+    """One language's entity tables, compiled."""
+
+    countries: PhraseMatcher[str]  # folded names that are safe to read folded
+    strict_countries: tuple[tuple[re.Pattern[str], str, bool], ...]  # (pattern on the text, ISO, not first word)
+    terms: PhraseMatcher[str]
+    colors: PhraseMatcher[str]
+
+
+@functools.cache
+def _reader(code: str) -> _Reader:
+    loc = locales.load(code)
+    words = {w for key in [*loc.terms, *loc.colors] for w in tokens(key)}
+    safe: list[tuple[str, str]] = []
+    strict: list[tuple[re.Pattern[str], str, bool]] = []
+    for name, iso in loc.country_names:
+        folded = fold(name)
+        if len(folded) < 2:
+            continue
+        light = unicodedata.normalize("NFKC", name).casefold()
+        written = re.escape(unicodedata.normalize("NFKC", name))
+        if folded in words:  # "Áo" (Austria) / "áo" (shirt): a capitalised name, not opening a sentence
+            strict.append((re.compile(rf"(?<!\w){written}(?!\w)"), iso, True))
+        elif name.isascii() and folded in _TWO_LETTER_WORDS:  # "US" / "us"
+            strict.append((re.compile(rf"(?<!\w){re.escape(name.upper())}(?!\w)"), iso, False))
+        elif light != folded and len(folded) <= 3:  # "Bỉ" / "bị": the accents decide
+            strict.append((re.compile(rf"(?<!\w){re.escape(light)}(?!\w)", re.IGNORECASE), iso, False))
+        elif all("\u30a0" <= c <= "\u30ff" for c in name):  # "タイ" / "ネクタイ": a whole katakana word
+            strict.append((re.compile(rf"(?<![{_KATAKANA}]){written}(?![{_KATAKANA}])"), iso, False))
+        else:
+            safe.append((folded, iso))
+    return _Reader(
+        countries=PhraseMatcher(safe, whole_words=True),
+        strict_countries=tuple(strict),
+        terms=PhraseMatcher(loc.terms.items(), whole_words=True),
+        colors=PhraseMatcher(loc.colors.items(), whole_words=True),
+    )
+
+
+_SENTENCE_START = re.compile(r"(?:^|[.!?。！？]\s*)[\W\d_]*$")
+
+
+def _country(text: str, folded: str, reader: _Reader) -> tuple[int, str] | None:
+    """(where, ISO code) of the first country named, by the folded or the strict rules."""
+    best: tuple[int, str] | None = None
+    for start, _, iso in reader.countries.spans(folded):
+        best = (start, iso)
+        break
+    for pattern, iso, not_first in reader.strict_countries:
+        for match in pattern.finditer(text):
+            if not_first and _SENTENCE_START.search(text[: match.start()]):
+                continue
+            if best is None or match.start() < best[0]:
+                best = (match.start(), iso)
+            break
+    return best
+
+
+def extract(text: str, readers: list[Locale]) -> Entities:
     found = Entities()
     plain = _digits(text)
     email = _EMAIL.search(plain)
@@ -64,20 +180,20 @@ def extract(text: str, locales: list[Locale]) -> Entities:
     found.tracking_numbers = [t for t in dict.fromkeys(_TRACKING.findall(plain_wo_email)) if not t.isalpha()]
     folded = fold(plain_wo_email)
     _money(folded, found)
-    _measurements(plain_wo_email, folded, locales, found)
+    _measurements(plain_wo_email, folded, readers, found)
     found.sizes = list(dict.fromkeys(_SIZE.findall(plain_wo_email)))
-    for loc in locales:
-        for name, code in loc.countries.items():
-            if len(name) >= 2 and contains_word(folded, name) and not found.country:
-                found.country = code
-        for word, term in loc.terms.items():
-            if contains_word(folded, word):
-                found.terms.append(term)
-        for word, color in loc.colors.items():
-            if contains_word(folded, word):
-                found.colors.append(color)
+    text = unicodedata.normalize("NFKC", plain_wo_email)
+    for loc in readers:
+        reader = _reader(loc.code)
+        if not found.country:
+            country = _country(text, folded, reader)
+            found.country = country[1] if country else ""
+        found.terms += [term for _, term in reader.terms.find(folded)]
+        found.colors += [color for _, color in reader.colors.find(folded)]
     found.terms = list(dict.fromkeys(found.terms))
     found.colors = list(dict.fromkeys(found.colors))
+    if any(t not in found.colors for t in found.terms):  # "cream cushion cover": cream is the colour
+        found.terms = found.product_terms
     found.latin_words = re.findall(r"[a-z]{3,}", folded)
     return found
 
@@ -100,8 +216,8 @@ def _money(folded: str, found: Entities) -> None:
             found.max_price = None
 
 
-def _measurements(plain: str, folded: str, locales: list[Locale], found: Entities) -> None:
-    names = [(word, measure) for loc in locales for word, measure in loc.measures.items()]
+def _measurements(plain: str, folded: str, readers: list[Locale], found: Entities) -> None:
+    names = [(word, measure) for loc in readers for word, measure in loc.measures.items()]
     for feet in _FEET.finditer(plain):
         inches = int(feet.group(2) or 0)
         height = round((int(feet.group(1)) * 12 + inches) * 2.54, 1)

@@ -42,6 +42,7 @@ class Locale:
     colors: dict[str, str]
     measures: dict[str, str]
     countries: dict[str, str]  # folded name -> ISO code (Babel's names and the file's extras)
+    country_names: tuple[tuple[str, str], ...]  # (name as written, ISO code), for the names folding makes ambiguous
     payment: dict[str, str]
     status: dict[str, str]
     events: dict[str, str]
@@ -107,11 +108,9 @@ def load(code: str) -> Locale:
     doc = tomllib.loads((LOCALES / f"{code}.toml").read_text(encoding="utf-8"))
     meta = doc["meta"]
     babel = BabelLocale.parse(meta["babel"])
-    countries: dict[str, str] = {}
-    for iso, name in babel.territories.items():
-        if len(iso) == 2 and iso.isalpha():
-            countries[fold(name)] = iso
-    countries.update({fold(k): v for k, v in doc.get("countries", {}).items()})
+    names = [(str(name), iso) for iso, name in babel.territories.items() if len(iso) == 2 and iso.isalpha()]
+    names += list(doc.get("countries", {}).items())
+    countries = {fold(name): iso for name, iso in names}
     return Locale(
         code=meta["code"],
         name=meta["name"],
@@ -124,6 +123,7 @@ def load(code: str) -> Locale:
         colors={fold(k): v for k, v in doc["colors"].items()},
         measures={fold(k): v for k, v in doc["measures"].items()},
         countries=countries,
+        country_names=tuple(names),
         payment=dict(doc["payment"]),
         status=dict(doc["status"]),
         events=dict(doc["events"]),

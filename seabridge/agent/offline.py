@@ -9,6 +9,8 @@ handoff. The skills live in `skills.py`; this module owns the turn.
 
 from __future__ import annotations
 
+import functools
+import re
 from dataclasses import dataclass, field
 
 from seabridge.agent import locale as locales
@@ -17,7 +19,7 @@ from seabridge.agent.engine import DialogueState, Reply, Turn
 from seabridge.agent.entities import Entities, extract
 from seabridge.agent.handoff import hours_text, when_text
 from seabridge.agent.locale import Locale
-from seabridge.agent.text import contains_phrase, fold
+from seabridge.agent.text import contains_phrase, fold, is_unspaced, tokens
 from seabridge.agent.views import ProductView
 
 # Intents that need to know which of the buyer's orders is meant.
@@ -85,6 +87,7 @@ class OfflineEngine:
         prediction = self.classifier.classify(turn.text, language)
         intent = self.settle_intent(turn, prediction, entities)
         ctx = Context(turn, loc, entities, intent, prediction)
+        ctx.intent = await self.order_reference(ctx)
         frustrated = self.frustration(ctx)
         await skills.run(ctx)
         return self.finish(ctx, frustrated)
@@ -93,13 +96,29 @@ class OfflineEngine:
 
     @staticmethod
     def reply_language(turn: Turn) -> str:
+        """The message's language, checked against the language files' own words.
+
+        The detector is a statistical model that guesses on a two-word
+        message ("olá!", "hmm", "chào shop"): a short message is read in
+        the language whose words it uses, and what it does not settle keeps
+        the conversation's language.
+        """
         known = locales.available()
-        if turn.language in known:
-            return turn.language
-        if turn.state.language in known:
-            return turn.state.language
-        if turn.buyer is not None and turn.buyer.language in known:
-            return turn.buyer.language
+        previous = next(
+            (
+                code
+                for code in (
+                    turn.state.language,
+                    turn.buyer.language if turn.buyer is not None else "",
+                )
+                if code in known
+            ),
+            "",
+        )
+        detected = turn.language if turn.language in known else ""
+        chosen = lexical_language(turn.text, detected, previous)
+        if chosen:
+            return chosen
         default = turn.tools.store.default_language
         return default if default in known else "en"
 
@@ -133,6 +152,33 @@ class OfflineEngine:
                 return "size_advice"
             if intent == "other" and entities.email and state.last_intent in ORDER_INTENTS:
                 return state.last_intent
+        return intent
+
+    @staticmethod
+    async def order_reference(ctx: Context) -> str:
+        """An answer to "which order?", or a follow-up about another order, that names a product: "the curtains one".
+
+        Read as the order question when the product is in one of the buyer's
+        orders, whatever the classifier made of the product words.
+        """
+        from seabridge.agent import skills
+
+        turn, state, intent = ctx.turn, ctx.state, ctx.intent
+        asked = state.pending == "which_order"
+        follow_up = state.last_intent in ORDER_INTENTS and state.last_intent not in turn.tools.store.human_only
+        if (intent in ORDER_INTENTS and not asked) or intent == state.pending_intent:
+            return intent
+        if not (asked or follow_up) or not turn.tools.verified:
+            return intent
+        short = len(tokens(fold(turn.text))) <= 8 or any(is_unspaced(c) for c in turn.text[:40])
+        if not asked and not (short and intent not in ("complaint", "human_agent", "goodbye")):
+            return intent
+        if not (ctx.entities.terms or ctx.entities.latin_words):
+            return intent
+        orders = await turn.tools.list_orders()
+        titles = await skills.mentioned_titles(ctx)
+        if any(skills.holds(o, t) for o in orders for t in titles):
+            return (state.pending_intent if asked else state.last_intent) or "order_status"
         return intent
 
     # --- frustration -------------------------------------------------------------
@@ -224,6 +270,73 @@ class OfflineEngine:
         if state.tried:
             lines.append(loc.say("summary_tried", tried="; ".join(state.tried)))
         return "\n".join(lines)
+
+
+_VIETNAMESE = frozenset("ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ")
+_NOT_WORDS = re.compile(r"\S+@\S+|https?://\S+|#?\d\S*", re.UNICODE)  # e-mails, links, numbers, "500mm"
+_HOLD = 0.5  # how much more a short message must say in another language to leave the conversation's
+_SHORT = 5  # words: a message this short is read by the language files' words, not the detector alone
+
+
+@functools.cache
+def _lexicon() -> dict[str, dict[str, float]]:
+    """Folded word -> {language: weight}: the words of each language file, weighted by how few languages share them."""
+    seen: dict[str, set[str]] = {}
+    for code, loc in locales.all_locales().items():
+        texts = [t for ts in loc.intents.values() for t in ts]
+        texts += [k for ks in loc.keywords.values() for k in ks]
+        texts += [w for ws in loc.words.values() for w in ws]
+        letters = [c for t in texts for c in t if c.isalpha()]
+        latin = sum(c < "\u0250" or "\u1e00" <= c <= "\u1eff" for c in letters) > len(letters) / 2
+        for text in texts:
+            for token in tokens(fold(text)):
+                if not latin and token.isascii():
+                    continue  # "mm", "iPhone" in a Korean file are not Korean
+                if not token.isdigit() and not any(is_unspaced(c) for c in token):
+                    seen.setdefault(token, set()).add(code)
+    return {token: {code: 1 / len(codes) for code in codes} for token, codes in seen.items()}
+
+
+def _script_language(text: str) -> str:
+    """Languages a script settles on its own: kana, Hangul, Thai, Vietnamese letters."""
+    for char in text:
+        code = ord(char)
+        if 0x3040 <= code <= 0x30FF:
+            return "ja"
+        if 0xAC00 <= code <= 0xD7AF or 0x1100 <= code <= 0x11FF or 0x3130 <= code <= 0x318F:
+            return "ko"
+        if 0x0E00 <= code <= 0x0E7F:
+            return "th"
+    lowered = text.casefold()
+    if sum(c in _VIETNAMESE for c in lowered) >= 2 or ("đ" in lowered):
+        return "vi"
+    return ""
+
+
+def lexical_language(text: str, detected: str, previous: str) -> str:
+    """The reply language from the script, the detector and the language files' words (see `reply_language`)."""
+    script = _script_language(text)
+    if script:
+        return script
+    words = [t for t in tokens(fold(_NOT_WORDS.sub(" ", text))) if not t.isdigit()]
+    if any(is_unspaced(c) for w in words for c in w) or any("\u0600" <= c <= "\u06ff" for c in text):
+        return detected or previous
+    lexicon = _lexicon()
+    score: dict[str, float] = {}
+    for word in words:
+        for code, weight in lexicon.get(word, {}).items():
+            score[code] = score.get(code, 0.0) + weight
+    best = max(score, key=lambda c: (score[c], c == previous, c == detected), default="")
+    if len(words) <= _SHORT:
+        candidates = [c for c in (previous, detected, best) if c]
+        if not candidates:
+            return ""
+        # the conversation's language holds unless the words clearly belong to another
+        lead = {c: score.get(c, 0.0) + (_HOLD if c == previous else 0.0) for c in candidates}
+        return max(candidates, key=lambda c: (round(lead[c], 6), c == previous, c == detected))
+    if best and best != detected and score[best] >= 2 and score[best] >= 2 * score.get(detected, 0.0):
+        return best
+    return detected or previous or best
 
 
 def _calm(intent: str) -> str:

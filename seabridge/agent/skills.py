@@ -89,7 +89,7 @@ async def _verified(ctx: Context) -> bool:
         return True
     if ents.email:
         state.verify_email = ents.email
-    numbers = ents.order_numbers or (ents.bare_numbers if state.pending == "verify" else [])
+    numbers = ents.order_numbers or ents.bare_numbers
     if numbers:
         state.verify_order = numbers[0]
     if state.verify_email and state.verify_order:
@@ -125,9 +125,7 @@ async def _verified(ctx: Context) -> bool:
 async def _which_order(ctx: Context, *, prefer: Callable[[OrderView], bool] | None = None) -> OrderView | None:
     """The order this turn is about, asking when it is not clear. Only the buyer's own orders are found."""
     tools, state, ents = ctx.turn.tools, ctx.state, ctx.entities
-    numbers = list(ents.order_numbers)
-    if not numbers and state.pending in ("which_order", "verify"):
-        numbers = list(ents.bare_numbers)
+    numbers = list(ents.order_numbers or ents.bare_numbers)
     if numbers:
         order = await tools.track_shipment(numbers[0])
         if order is None:
@@ -142,6 +140,12 @@ async def _which_order(ctx: Context, *, prefer: Callable[[OrderView], bool] | No
         _clear_pending(ctx)
         return order
     orders = await tools.list_orders()
+    if len(orders) > 1:
+        named = await _order_naming(ctx, orders)
+        if named is not None:
+            state.order = named.number
+            _clear_pending(ctx)
+            return await tools.track_shipment(named.number)
     if state.pending == "which_order":
         pick = ordinal(ctx.turn.text)
         if pick is not None and orders:
@@ -172,6 +176,35 @@ async def _which_order(ctx: Context, *, prefer: Callable[[OrderView], bool] | No
         for o in shown
     ]
     _ask(ctx, "which_order", "which_order", orders="; ".join(listed))
+    return None
+
+
+async def mentioned_titles(ctx: Context) -> list[str]:
+    """Catalog titles of the products the message names, best first (a title, or product words)."""
+    tools, ents = ctx.turn.tools, ctx.entities
+    titles = [p.title for p in tools.title_matches(ctx.turn.text)]
+    catalog_words = [w for w in ents.latin_words if tools.knows(w)]
+    terms = tuple(dict.fromkeys([*ents.product_terms, *catalog_words]))
+    if terms:
+        titles += [p.title for p in await tools.search_products(SearchQuery(terms=terms, limit=8))]
+    return list(dict.fromkeys(titles))
+
+
+def holds(order: OrderView, title: str) -> bool:
+    return any(item == title or item.startswith(title + " - ") for item in order.items)
+
+
+async def _order_naming(ctx: Context, orders: list[OrderView]) -> OrderView | None:
+    """The one order holding the product the buyer names ("the curtains one"), if any."""
+    for title in await mentioned_titles(ctx):
+        holding = [o for o in orders if holds(o, title)]
+        if holding:
+            return holding[0]
+    wanted = {c.lower() for c in ctx.entities.colors}
+    if wanted:
+        holding = [o for o in orders if any(w in item.lower().split(" - ")[-1] for item in o.items for w in wanted)]
+        if len(holding) == 1:
+            return holding[0]
     return None
 
 
@@ -457,7 +490,7 @@ async def _focus_product(ctx: Context) -> ProductView | None:
         if product is not None:
             state.product = product.id
             return product
-    if state.products and (ents.colors or ordinal(ctx.turn.text) is not None) and not ents.terms:
+    if state.products and (ents.colors or ordinal(ctx.turn.text) is not None) and not ents.product_terms:
         shown = [p for p in (tools.peek(pid) for pid in state.products) if p is not None]
         pick = ordinal(ctx.turn.text)
         if ents.colors:

@@ -13,6 +13,10 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
+from collections.abc import Iterable
+from typing import Any, Generic, TypeVar
+
+T = TypeVar("T")
 
 _ARABIC_MARKS = re.compile("[\u064b-\u0652\u0670\u0640]")
 _ARABIC_LETTERS = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ة": "ه", "ى": "ي", "ؤ": "و", "ئ": "ي"})
@@ -82,20 +86,91 @@ def features(folded: str) -> set[str]:
     return out
 
 
+SHORT_WORD = 3  # phrases this short match whole words only: "no" is not "nothing", "hi" is not "hilarious"
+
+
+def _is_arabic(phrase: str) -> bool:
+    return any("\u0600" <= c <= "\u06ff" for c in phrase)
+
+
 def contains_phrase(folded: str, phrase: str) -> bool:
-    """Whether `phrase` (folded) occurs in `folded`: at a word start for spaced scripts, anywhere otherwise."""
+    """Whether `phrase` (folded) occurs in `folded`.
+
+    In spaced scripts it must start a word (so inflections still match) and,
+    when it is a short word, end one too; in the others it may be anywhere.
+    """
     if not phrase:
         return False
-    if any(is_unspaced(c) for c in phrase) or any("\u0600" <= c <= "\u06ff" for c in phrase):
+    if any(is_unspaced(c) for c in phrase) or _is_arabic(phrase):
         return phrase in folded
     start = 0
     while True:
         index = folded.find(phrase, start)
         if index < 0:
             return False
-        if index == 0 or not folded[index - 1].isalnum():
+        end = index + len(phrase)
+        if (index == 0 or not folded[index - 1].isalnum()) and (
+            len(phrase) > SHORT_WORD or end == len(folded) or not folded[end].isalnum()
+        ):
             return True
         start = index + 1
+
+
+_END = "\0"
+
+
+class PhraseMatcher(Generic[T]):
+    """Every listed phrase that occurs in folded text, found in one pass over a character trie.
+
+    Built once per phrase table; `find` walks the trie from each position, so
+    its cost follows the length of the text, not the number of phrases. The
+    boundary rules are `contains_phrase`'s, or `contains_word`'s with
+    `whole_words` (both ends of a word in spaced scripts).
+    """
+
+    __slots__ = ("_root", "size")
+
+    def __init__(self, phrases: Iterable[tuple[str, T]], *, whole_words: bool = False) -> None:
+        self._root: dict[str, Any] = {}
+        self.size = 0
+        for phrase, value in phrases:
+            if not phrase:
+                continue
+            unspaced = any(is_unspaced(c) for c in phrase)
+            anywhere = unspaced or (not whole_words and _is_arabic(phrase))
+            need_end = not anywhere and (whole_words or len(phrase) <= SHORT_WORD)
+            node = self._root
+            for char in phrase:
+                node = node.setdefault(char, {})
+            node.setdefault(_END, []).append((phrase, value, not anywhere, need_end))
+            self.size += 1
+
+    def find(self, folded: str) -> list[tuple[str, T]]:
+        """(phrase, value) for every occurrence, in text order."""
+        return [(phrase, value) for _, phrase, value in self.spans(folded)]
+
+    def spans(self, folded: str) -> list[tuple[int, str, T]]:
+        """(start, phrase, value) for every occurrence, in text order."""
+        out: list[tuple[int, str, T]] = []
+        root, size = self._root, len(folded)
+        for start in range(size):
+            node = root.get(folded[start])
+            if node is None:
+                continue
+            at_start = start == 0 or not folded[start - 1].isalnum()
+            end = start
+            while node is not None:
+                end += 1
+                entries = node.get(_END)
+                if entries:
+                    at_end = end == size or not folded[end].isalnum()
+                    for phrase, value, need_start, need_end in entries:
+                        if (at_start or not need_start) and (at_end or not need_end):
+                            out.append((start, phrase, value))
+                if end >= size:
+                    break
+                node = node.get(folded[end])
+        return out
 
 
 def contains_word(folded: str, word: str) -> bool:
