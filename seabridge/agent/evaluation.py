@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import statistics
 import tempfile
+import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -65,6 +66,7 @@ class TurnRecord:
     latency_ms: float
     expect: dict[str, Any] = field(default_factory=dict)
     buyer_language: str = ""
+    send_ms: float = 0.0  # storing the buyer's message (`MessagingService.send`): bench/agent.py's baseline
 
     def public(self) -> dict[str, Any]:
         return {
@@ -116,11 +118,14 @@ async def _play_case(state: AppState, runner: BotRunner, store_id: int, case: Ca
     conv = await state.messaging.open_for_buyer(buyer)
     out: list[TurnRecord] = []
     for index, turn in enumerate(case.turns):
+        started = time.perf_counter()
         sent = await state.messaging.send(buyer, conv.id, f"turn-{index}", turn["buyer"])
+        send_ms = (time.perf_counter() - started) * 1000
         runner.remember(sent.message, turn["buyer"])
         outcome = await runner.answer(store_id, conv.id)
         if outcome is None:
-            out.append(TurnRecord(case.id, index, "", "", False, "", [], 0.0, dict(turn.get("expect", {}))))
+            expect = dict(turn.get("expect", {}))
+            out.append(TurnRecord(case.id, index, "", "", False, "", [], 0.0, expect, send_ms=send_ms))
             continue
         reply = outcome.reply
         out.append(
@@ -135,6 +140,7 @@ async def _play_case(state: AppState, runner: BotRunner, store_id: int, case: Ca
                 latency_ms=outcome.latency_ms,
                 expect=dict(turn.get("expect", {})),
                 buyer_language=sent.message.language,
+                send_ms=send_ms,
             )
         )
     return out

@@ -26,16 +26,16 @@ from seabridge.agent.catalog import CatalogIndex
 from seabridge.agent.engine import DialogueState, Engine, Reply, Turn
 from seabridge.agent.profile import store_profile
 from seabridge.agent.tools import Tools, buyer_profile
-from seabridge.agent.views import BuyerProfile, ProductView
+from seabridge.agent.views import ProductView, StoreProfile
 from seabridge.db.conversations import Message
 from seabridge.services.messaging import Actor, IllegalStatusChange, MessagingService
 from seabridge.storage import agent as agent_store
-from seabridge.storage import conversations as conv_store
-from seabridge.storage import customers, stores
+from seabridge.storage import stores
 
 log = logging.getLogger(__name__)
 BOT_STATUSES = ("bot", "waiting")
 HISTORY = 10
+FRESH_LIMIT = 200  # buyer messages read as one turn, at most
 
 
 @dataclass(slots=True)
@@ -51,6 +51,8 @@ class BotRunner:
     messaging: MessagingService
     engine: Engine
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    # Per store, with the version they were read at (see agent_store.turn_context); a turn rereads only on change.
+    _profiles: dict[int, tuple[str, StoreProfile]] = field(default_factory=dict)
     _catalogs: dict[int, tuple[tuple[int, str], CatalogIndex]] = field(default_factory=dict)
     _locks: dict[int, asyncio.Lock] = field(default_factory=dict)
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
@@ -110,28 +112,24 @@ class BotRunner:
         started = time.perf_counter()
         now = self.clock()
         async with self.sessions() as session:
-            conv = await conv_store.get_conversation(session, store_id, conversation_id)
-            if conv is None or conv.status not in BOT_STATUSES:
+            context = await agent_store.turn_context(session, store_id, conversation_id)
+            if context is None or context.conversation.status not in BOT_STATUSES:
                 return None
-            saved = await agent_store.load_state(session, store_id, conversation_id)
+            saved = context.state
             version, handled = (saved.version, saved.handled_seq) if saved else (0, 0)
-            state = DialogueState.from_json(saved.state) if saved else DialogueState()
-            fresh = [
-                m
-                for m in await conv_store.messages_after(session, store_id, conversation_id, handled, 200)
-                if m.sender_kind == "buyer" and m.status == "delivered" and m.kind == "text"
-            ]
+            fresh, earlier = await agent_store.turn_messages(
+                session, store_id, conversation_id, handled, FRESH_LIMIT, HISTORY
+            )
             if not fresh:
                 return None
-            earlier = await conv_store.messages_before(session, store_id, conversation_id, fresh[0].seq, HISTORY)
-            shop = await stores.get_by_id(session, store_id)
-            if shop is None:
+            state = DialogueState.from_json(saved.state) if saved else DialogueState()
+            profile = await self._profile(session, store_id, context.store_version)
+            if profile is None:
                 return None
-            profile = store_profile(shop)
-            catalog = await self._catalog(session, store_id)
-            buyer = await _buyer(session, store_id, conv.customer_id)
-            agent_language = await agent_store.agent_language(session, store_id, shop.default_language)
-            status = conv.status
+            catalog = await self._catalog(session, store_id, context.catalog_version)
+            buyer = buyer_profile(context.customer) if context.customer is not None else None
+            agent_language = context.agent_language or profile.default_language
+            status = context.conversation.status
 
         async def bind(customer_id: int) -> None:
             async with self.sessions() as s, s.begin():
@@ -188,23 +186,26 @@ class BotRunner:
             log.info("another process answered this turn", extra={"conversation_id": conversation_id})
         return Outcome(reply, sent.message, (time.perf_counter() - started) * 1000)
 
-    async def _catalog(self, session: AsyncSession, store_id: int) -> CatalogIndex:
-        version = await agent_store.catalog_version(session, store_id)
+    async def _profile(self, session: AsyncSession, store_id: int, version: str) -> StoreProfile | None:
+        """The store's profile, read again only when the store row changed (its updated_at)."""
+        cached = self._profiles.get(store_id)
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        shop = await stores.get_by_id(session, store_id)
+        if shop is None:
+            return None
+        profile = store_profile(shop)
+        self._profiles[store_id] = (version, profile)
+        return profile
+
+    async def _catalog(self, session: AsyncSession, store_id: int, version: tuple[int, str]) -> CatalogIndex:
+        """The store's catalog index, built again only when a product changed (count and newest updated_at)."""
         cached = self._catalogs.get(store_id)
         if cached is not None and cached[0] == version:
             return cached[1]
         index = CatalogIndex.build(await agent_store.catalog(session, store_id))
         self._catalogs[store_id] = (version, index)
         return index
-
-
-async def _buyer(session: AsyncSession, store_id: int, customer_id: int | None) -> BuyerProfile | None:
-    if customer_id is None:
-        return None
-    customer = await customers.get_customer(session, store_id, customer_id)
-    if customer is None:
-        return None
-    return buyer_profile(customer)
 
 
 def product_card(product: ProductView, currency: str) -> dict[str, Any]:

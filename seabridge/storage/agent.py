@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from seabridge.db.agent import AgentState, ReturnRequest
 from seabridge.db.conversations import Conversation, Message
-from seabridge.db.models import Agent, Order, Product, Shipment
+from seabridge.db.models import Agent, Customer, Order, Product, Shipment, Store
 
 _REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
@@ -25,6 +26,76 @@ async def load_state(session: AsyncSession, store_id: int, conversation_id: int)
     return await session.scalar(
         select(AgentState).where(AgentState.store_id == store_id, AgentState.conversation_id == conversation_id)
     )
+
+
+@dataclass(slots=True)
+class TurnContext:
+    """What a bot turn reads before its messages, in one round trip."""
+
+    conversation: Conversation
+    state: AgentState | None
+    customer: Customer | None  # the conversation's verified buyer, when there is one
+    store_version: str  # stores.updated_at: the store profile changes only with it
+    catalog_version: tuple[int, str]  # as `catalog_version`
+    agent_language: str  # "" when the store has no active agent
+
+
+async def turn_context(session: AsyncSession, store_id: int, conversation_id: int) -> TurnContext | None:
+    """The conversation with its dialogue state and buyer, and the versions of what the bot caches per store.
+
+    None when the conversation or the store is missing.
+    """
+    store_version = select(Store.updated_at).where(Store.id == store_id).scalar_subquery()
+    products = select(func.count(Product.id)).where(Product.store_id == store_id).scalar_subquery()
+    newest = select(func.max(Product.updated_at)).where(Product.store_id == store_id).scalar_subquery()
+    row = (
+        await session.execute(
+            select(Conversation, AgentState, Customer, store_version, products, newest, _agent_language(store_id))
+            .outerjoin(AgentState, and_(AgentState.conversation_id == Conversation.id, AgentState.store_id == store_id))
+            .outerjoin(Customer, and_(Customer.id == Conversation.customer_id, Customer.store_id == store_id))
+            .where(Conversation.store_id == store_id, Conversation.id == conversation_id)
+        )
+    ).first()
+    if row is None or row[3] is None:
+        return None
+    conv, state, customer, updated, count, newest_at, language = row
+    return TurnContext(conv, state, customer, str(updated), (int(count or 0), str(newest_at or "")), language or "")
+
+
+async def turn_messages(
+    session: AsyncSession, store_id: int, conversation_id: int, handled_seq: int, limit: int, history: int
+) -> tuple[list[Message], list[Message]]:
+    """Up to `limit` messages after `handled_seq`, and the `history` messages before the first of them that a
+    buyer sent (delivered text), oldest first; in one query when sequence numbers have no gaps."""
+    lowest = max(0, handled_seq - history)
+    rows = list(
+        await session.scalars(
+            select(Message)
+            .where(Message.store_id == store_id, Message.conversation_id == conversation_id, Message.seq > lowest)
+            .order_by(Message.seq)
+            .limit(limit + history)
+        )
+    )
+    after = [m for m in rows if m.seq > handled_seq][:limit]
+    fresh = [m for m in after if m.sender_kind == "buyer" and m.status == "delivered" and m.kind == "text"]
+    if not fresh:
+        return [], []
+    earlier = [m for m in rows if m.seq < fresh[0].seq][-history:]
+    if len(earlier) < history and lowest > 0:  # a gap in the sequence: read the history on its own
+        earlier = list(
+            await session.scalars(
+                select(Message)
+                .where(
+                    Message.store_id == store_id,
+                    Message.conversation_id == conversation_id,
+                    Message.seq < fresh[0].seq,
+                )
+                .order_by(Message.seq.desc())
+                .limit(history)
+            )
+        )
+        earlier.reverse()
+    return fresh, earlier
 
 
 async def save_state(
@@ -168,13 +239,16 @@ async def bind_customer(session: AsyncSession, store_id: int, conversation_id: i
 
 async def agent_language(session: AsyncSession, store_id: int, default: str) -> str:
     """The language most of the store's agents read (the handoff summary is written in it)."""
-    row = (
-        await session.execute(
-            select(Agent.language, func.count())
-            .where(Agent.store_id == store_id, Agent.disabled_at.is_(None))
-            .group_by(Agent.language)
-            .order_by(func.count().desc(), Agent.language)
-            .limit(1)
-        )
-    ).first()
-    return str(row[0]) if row and row[0] else default
+    language = await session.scalar(select(_agent_language(store_id)))
+    return str(language) if language else default
+
+
+def _agent_language(store_id: int) -> Any:
+    return (
+        select(Agent.language)
+        .where(Agent.store_id == store_id, Agent.disabled_at.is_(None))
+        .group_by(Agent.language)
+        .order_by(func.count().desc(), Agent.language)
+        .limit(1)
+        .scalar_subquery()
+    )
