@@ -26,6 +26,8 @@ INTENTS = (
     "account", "feedback", "other",
 )  # fmt: skip
 
+# Intents that open a message before the request: their keywords are set aside to read the rest.
+_OPENERS = frozenset({"greeting"})
 ALPHA = 0.3
 KEYWORD_WEIGHT = 2.5
 MIN_CONFIDENCE = 0.30
@@ -106,7 +108,25 @@ class IntentClassifier:
         return own
 
     def classify(self, text: str, language: str = "") -> Prediction:
-        folded = fold(text)
+        prediction = self._classify(fold(text), language)
+        if prediction.intent in _OPENERS:
+            # "hello, where is my order?": the greeting opens the message; what follows is the request
+            rest = self._without(fold(text), prediction.intent)
+            if rest:
+                after = self._classify(rest, language)
+                if after.intent not in ("other", prediction.intent) and after.known_features >= 2:
+                    return after
+        return prediction
+
+    def _without(self, folded: str, intent: str) -> str:
+        """The text with the intent's keywords taken out ("" when nothing else is left)."""
+        spans = [(kw, v) for kw, v in self.matcher.find(folded) if v[0] == intent]
+        for keyword, _ in spans:
+            folded = folded.replace(keyword, " ", 1)
+        rest = " ".join(folded.split())
+        return rest if spans and len(rest.replace(" ", "")) >= 3 else ""
+
+    def _classify(self, folded: str, language: str) -> Prediction:
         feats = [f for f in features(folded) if f in self.vocabulary]
         totals = [0.0] * len(INTENTS)
         for f in feats:

@@ -29,6 +29,10 @@ ORDER_INTENTS = frozenset(
 # Intents a bare country continues ("and to France?").
 COUNTRY_INTENTS = frozenset({"delivery_time", "shipping_cost"})
 PRODUCT_INTENTS = frozenset({"product_question", "size_advice", "product_recommendation"})
+# Concrete requests an angry buyer still means literally.
+_REQUESTS = frozenset(
+    {"human_agent", "cancel_order", "change_order", "return_request", "refund_status", "payment_problem", "invoice"}
+)
 
 
 @dataclass(slots=True)
@@ -87,6 +91,8 @@ class OfflineEngine:
         prediction = self.classifier.classify(turn.text, language)
         intent = self.settle_intent(turn, prediction, entities)
         ctx = Context(turn, loc, entities, intent, prediction)
+        ctx.intent = self.read_tone(ctx)
+        ctx.intent = self.product_focus(ctx)
         ctx.intent = await self.order_reference(ctx)
         frustrated = self.frustration(ctx)
         await skills.run(ctx)
@@ -152,6 +158,39 @@ class OfflineEngine:
                 return "size_advice"
             if intent == "other" and entities.email and state.last_intent in ORDER_INTENTS:
                 return state.last_intent
+        return intent
+
+    @staticmethod
+    def read_tone(ctx: Context) -> str:
+        """What the words of the message say over its topic.
+
+        An attempt to change the bot's rules or to reach someone else's data
+        is not a request to serve (only an order question is still answered,
+        within the buyer's own orders); anger without a concrete request is a
+        complaint, whatever the message is about ("late again, worst shop ever").
+        """
+        intent = ctx.intent
+        if ctx.cue("injection") or ctx.cue("other_person"):
+            return intent if intent == "order_status" else "other"
+        if intent in _REQUESTS or intent == "complaint":
+            return intent
+        if ctx.cue("frustration") or ctx.cue("not_helpful"):
+            if intent == "order_status" and (ctx.entities.order_numbers or ctx.entities.bare_numbers):
+                return intent
+            return "complaint"
+        return intent
+
+    @staticmethod
+    def product_focus(ctx: Context) -> str:
+        """A product question needs a product: with none named or discussed yet, a question about a kind of
+        product ("do you have waterproof speakers?") is a search; and a bare colour or size after a product
+        was discussed ("in blue?") asks about that product."""
+        intent, state, ents, tools = ctx.intent, ctx.state, ctx.entities, ctx.turn.tools
+        named = bool(ents.product_terms)
+        if intent == "product_question" and not state.product and named and not tools.title_matches(ctx.turn.text):
+            return "product_recommendation"
+        if intent == "product_recommendation" and state.product and not named and (ents.colors or ents.sizes):
+            return "product_question"
         return intent
 
     @staticmethod

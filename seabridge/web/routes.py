@@ -92,7 +92,7 @@ def page_csp(request: Request, nonce: str) -> str:
 
 _DEMO = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>{name} (demo store)</title>
+<title>{name} (demo store)</title><link rel="icon" href="data:,">
 <style nonce="{nonce}">
 body{{font:16px/1.5 system-ui,sans-serif;margin:0;color:#1b2733;background:#fafbfc}}
 .demo{{background:#1b2733;color:#fff;padding:.5rem 1rem;font-size:14px}} .demo a{{color:#9fd8d8}}
