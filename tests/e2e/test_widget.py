@@ -198,7 +198,8 @@ def other_origin(live: Live) -> Iterator[str]:
         f"img-src 'self' data: {live.url}; style-src 'self'; frame-src 'none'; object-src 'none'"
     )
     handler.html = (
-        '<!doctype html><html><head><title>Other shop</title><link rel="icon" href="data:,"></head><body><h1>Other shop</h1>'
+        '<!doctype html><html><head><title>Other shop</title><link rel="icon" href="data:,"></head>'
+        "<body><h1>Other shop</h1>"
         f'<script src="{live.url}/widget.js" data-store="{live.public_key}" async></script></body></html>'
     ).encode()
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
