@@ -29,6 +29,7 @@ _SHELL = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1">
 <title>Seabridge console</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/console/assets/console.css">
 <script type="module" src="/console/assets/console.js"></script>
 </head><body><div id="app"><noscript>The Seabridge console needs JavaScript.</noscript></div></body></html>
