@@ -30,9 +30,11 @@ _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
 _ORDER_HASH = re.compile(r"#\s?(\d{3,8})")
 # a number that may be an order number: not a size, a capacity or a price ("500 mm", "10000mAh", "$120")
 _NUMBER = re.compile(
-    r"(?<![\w.,$€£¥₩₫฿])(\d{3,8})(?![\w.,])(?!\s?(?:mm|cm|ml|m|l|g|kg|mah|w|v|lm|gb|tb|hz|km|ft|in|€|\$|%)(?!\w))",
+    r"(?<![\w$€£¥₩₫฿])(?<!\d[.,])(\d{3,8})(?!\w|[.,]\d)"
+    r"(?!\s?(?:mm|cm|ml|m|l|g|kg|mah|w|v|lm|gb|tb|hz|km|ft|in|€|\$|%)(?!\w))",
     re.IGNORECASE,
 )
+_APART = re.compile(r"(?<=[^\x00-\u024f\d])(?=\d)|(?<=\d)(?=[^\x00-\u024f\d])")  # digits next to CJK, Thai...
 _TRACKING = re.compile(r"\b([A-Z]{2}\d{9}[A-Z]{2}|\d{10,22}|[A-Z0-9]{12,30})\b")
 _MEASURE = re.compile(
     r"(\d+(?:[.,]\d+)?)\s*(cm|см|厘米|公分|センチ|㎝|ซม|ซ\.ม|센티|센치|سم|kg|кг|公斤|斤|キロ|㎏|กก|กิโล|킬로|키로|كغ|كيلو|lbs?|pounds?|фунт|in\b|inch|inches|дюйм|\")",
@@ -72,6 +74,7 @@ class Entities:
 
 
 _KATAKANA = "\u30a0-\u30ff"
+_INFLECTED = 5  # product words this long also match as the start of a longer word (plurals, cases)
 # Two-letter words of the Latin-script languages that are also a country's short name ("us", Indonesian "as").
 _TWO_LETTER_WORDS = frozenset(
     [
@@ -142,7 +145,7 @@ def _reader(code: str) -> _Reader:
     return _Reader(
         countries=PhraseMatcher(safe, whole_words=True),
         strict_countries=tuple(strict),
-        terms=PhraseMatcher(loc.terms.items(), whole_words=True),
+        terms=PhraseMatcher(loc.terms.items(), prefix_from=_INFLECTED),  # "bouilloires", "Stirnlampen"
         colors=PhraseMatcher(loc.colors.items(), whole_words=True),
     )
 
@@ -176,7 +179,8 @@ def extract(text: str, readers: list[Locale]) -> Entities:
     else:
         plain_wo_email = plain
     found.order_numbers = [f"#{n}" for n in dict.fromkeys(_ORDER_HASH.findall(plain_wo_email))]
-    found.bare_numbers = [f"#{n}" for n in dict.fromkeys(_NUMBER.findall(plain_wo_email))]
+    spaced = _APART.sub(" ", plain_wo_email)  # "订单1226到" -> "订单 1226 到"
+    found.bare_numbers = [f"#{n}" for n in dict.fromkeys(_NUMBER.findall(spaced))]
     found.tracking_numbers = [t for t in dict.fromkeys(_TRACKING.findall(plain_wo_email)) if not t.isalpha()]
     folded = fold(plain_wo_email)
     _money(folded, found)

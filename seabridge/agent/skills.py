@@ -104,7 +104,7 @@ async def _verified(ctx: Context) -> bool:
             ctx.tried("verified the buyer by e-mail and order number")
             return True
         state.verify_failures += 1
-        state.verify_email = state.verify_order = ""
+        state.verify_email = ""  # the order number stays: buyers usually correct the e-mail alone
         ctx.tried("verification failed")
         ctx.say("verify_failed")
         state.pending, state.pending_intent = "verify", state.pending_intent or ctx.intent

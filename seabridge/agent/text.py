@@ -124,13 +124,16 @@ class PhraseMatcher(Generic[T]):
 
     Built once per phrase table; `find` walks the trie from each position, so
     its cost follows the length of the text, not the number of phrases. The
-    boundary rules are `contains_phrase`'s, or `contains_word`'s with
-    `whole_words` (both ends of a word in spaced scripts).
+    boundary rules are `contains_phrase`'s (a phrase of `prefix_from` letters
+    or more may be the start of a longer word: an inflection), or
+    `contains_word`'s with `whole_words` (both ends of a word in spaced scripts).
     """
 
     __slots__ = ("_root", "size")
 
-    def __init__(self, phrases: Iterable[tuple[str, T]], *, whole_words: bool = False) -> None:
+    def __init__(
+        self, phrases: Iterable[tuple[str, T]], *, whole_words: bool = False, prefix_from: int = SHORT_WORD + 1
+    ) -> None:
         self._root: dict[str, Any] = {}
         self.size = 0
         for phrase, value in phrases:
@@ -138,7 +141,7 @@ class PhraseMatcher(Generic[T]):
                 continue
             unspaced = any(is_unspaced(c) for c in phrase)
             anywhere = unspaced or (not whole_words and _is_arabic(phrase))
-            need_end = not anywhere and (whole_words or len(phrase) <= SHORT_WORD)
+            need_end = not anywhere and (whole_words or len(phrase) < prefix_from)
             node = self._root
             for char in phrase:
                 node = node.setdefault(char, {})
