@@ -90,6 +90,21 @@ class Settings(BaseSettings):
     llm_timeout_s: float = Field(
         default=20.0, description="Whole-turn time limit for the LLM; then the offline engine answers."
     )
+    stun_urls: str = Field(default="", description="Comma-separated STUN URLs given to call participants.")
+    turn_urls: str = Field(default="", description="Comma-separated TURN URLs (coturn), e.g. turn:turn.example:3478.")
+    turn_secret: SecretStr = Field(
+        default=SecretStr(""), description="coturn static-auth-secret: TURN credentials are minted per call from it."
+    )
+    turn_credential_ttl_s: int = Field(default=600, description="Lifetime of minted TURN credentials.")
+    turn_relay_only: bool = Field(default=False, description="Tell clients to use relayed candidates only.")
+    call_ring_timeout_s: float = Field(default=30.0, description="An unanswered call ends as missed after this.")
+    call_setup_timeout_s: float = Field(
+        default=20.0, description="An accepted call that never connects ends as failed after this."
+    )
+    smtp_host: str = Field(default="", description="SMTP server for appointment reminders; empty: no e-mail.")
+    smtp_port: int = 25
+    smtp_from: str = Field(default="seabridge@localhost", description="Sender address of reminder e-mails.")
+    reminder_lead_s: int = Field(default=900, description="How long before a booked consult the reminders go out.")
 
     @classmethod
     def settings_customise_sources(

@@ -7,6 +7,7 @@ it) or as a public route owned elsewhere. A new route fails
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,6 +19,7 @@ import pytest
 from fastapi.routing import iter_route_contexts
 
 from seabridge.app import create_app
+from seabridge.db.calls import Call
 from seabridge.services.messaging import Actor
 from seabridge.state import AppState
 from seabridge.storage import webhooks
@@ -88,6 +90,8 @@ OBJECT_ROUTES = [
     Probe("POST", "/v1/conversations/{conversation_id}/handoff"),  # bot -> waiting
     Probe("POST", "/v1/conversations/{conversation_id}/close"),  # waiting -> closed
     Probe("GET", "/v1/attachments/{attachment_id}"),
+    Probe("GET", "/v1/calls/{call_id}"),
+    Probe("GET", "/v1/calls/{call_id}/ice-servers"),
 ]
 MISSING_IDS = {
     "product_id": 2147483647,
@@ -103,6 +107,7 @@ MISSING_IDS = {
     "conversation_id": 2147483647,
     "attachment_id": 2147483647,
     "reply_id": 2147483647,
+    "call_id": "c_no_such_call",
 }
 
 
@@ -136,6 +141,7 @@ LIST_ROUTES: list[tuple[Probe, Callable[[Any], set[Any]]]] = [
     (Probe("GET", "/v1/conversations"), _page_ids),
     (Probe("GET", "/v1/conversations", query={"status": "bot"}), _page_ids),
     (Probe("GET", "/v1/conversations", query={"customer_id": "{customer_id}"}), _page_ids),
+    (Probe("GET", "/v1/calls"), _page_ids),
 ]
 # Routes that create in the caller's store.
 CREATE_ROUTES = [
@@ -257,8 +263,31 @@ async def tenants(state: AppState, client: httpx.AsyncClient) -> Tenants:
         "delivery_id": delivery_id,
         "conversation_id": conv.id,
         "attachment_id": image.json()["id"],
+        "call_id": await _b_call(state, b.id, conv.id),
     }
     return Tenants(a, b, b_ids)
+
+
+async def _b_call(state: AppState, store_id: int, conversation_id: int) -> str:
+    async with state.sessions() as session, session.begin():
+        row = Call(
+            call_id="c_tenancy_" + secrets.token_hex(6),
+            store_id=store_id,
+            conversation_id=conversation_id,
+            media="video",
+            state="ended",
+            outcome="missed",
+            reason="ring_timeout",
+            caller_kind="buyer",
+            caller_ref="v_tenancy_probe",
+            callee_kind="agent",
+            callee_ref=None,
+            invited_at=datetime.now(UTC),
+            restarts=0,
+            quality={},
+        )
+        session.add(row)
+    return row.call_id
 
 
 async def test_other_stores_objects_are_404_like_missing_ones(client: httpx.AsyncClient, tenants: Tenants) -> None:

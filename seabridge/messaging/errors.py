@@ -47,6 +47,10 @@ class ErrorCode(StrEnum):
     KEEPALIVE_TIMEOUT = "keepalive_timeout"
     SESSION_EXPIRED = "session_expired"
     INTERNAL_ERROR = "internal_error"
+    CALL_NOT_FOUND = "call_not_found"
+    CALL_EXISTS = "call_exists"
+    CALL_STATE_INVALID = "call_state_invalid"
+    SDP_TOO_LARGE = "sdp_too_large"
 
 
 # Close code used when an error of this code ends the connection by itself.

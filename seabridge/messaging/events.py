@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from seabridge.messaging.errors import ProtocolError
-from seabridge.messaging.frames import ServerFrame
+from seabridge.messaging.frames import CallClientFrame, ServerFrame
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +56,13 @@ class ReadUpTo:
 
 
 @dataclass(frozen=True, slots=True)
+class CallRequested:
+    """A call signalling frame from a participant: hand it to `seabridge.calls.signalling`."""
+
+    frame: CallClientFrame
+
+
+@dataclass(frozen=True, slots=True)
 class Outgoing:
     frame: ServerFrame
 
@@ -78,6 +85,7 @@ Event = (
     | SendRequested
     | TypingChanged
     | ReadUpTo
+    | CallRequested
     | Outgoing
     | CloseRequested
     | ProtocolViolation

@@ -83,8 +83,113 @@ class PongFrame(_Frame):
     nonce: Annotated[str, Field(max_length=64)] | None = None
 
 
+# ---- calls (docs/protocol.md, "Calls"); the call machine is seabridge/calls/machine.py ----
+
+MAX_SDP_CHARS = 32_000  # checked by the core, which answers `sdp_too_large`
+CallId = Annotated[str, Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+Reason = Annotated[str, Field(max_length=64, pattern=r"^[a-z0-9_]*$")]
+
+
+class CallInviteFrame(_Frame):
+    type: Literal["call_invite"] = "call_invite"
+    conversation_id: Id
+    call_id: CallId  # chosen by the caller (e.g. a UUID); unique
+    media: Literal["video", "audio"] = "video"
+
+
+class _CallAction(_Frame):
+    call_id: CallId
+
+
+class CallRingingFrame(_CallAction):
+    type: Literal["call_ringing"] = "call_ringing"
+
+
+class CallAcceptFrame(_CallAction):
+    type: Literal["call_accept"] = "call_accept"
+
+
+class CallDeclineFrame(_CallAction):
+    type: Literal["call_decline"] = "call_decline"
+    reason: Reason = ""
+
+
+class CallCancelFrame(_CallAction):
+    type: Literal["call_cancel"] = "call_cancel"
+
+
+class CallBusyFrame(_CallAction):
+    type: Literal["call_busy"] = "call_busy"
+
+
+class CallHangupFrame(_CallAction):
+    type: Literal["call_hangup"] = "call_hangup"
+    reason: Reason = ""  # e.g. "media_failed" when the client gives up
+
+
+class CallOfferFrame(_CallAction):
+    """Also sent by the server, relaying the other party's offer (renegotiation and ICE restart too)."""
+
+    type: Literal["call_offer"] = "call_offer"
+    sdp: str
+    ice_restart: bool = False
+
+
+class CallAnswerFrame(_CallAction):
+    type: Literal["call_answer"] = "call_answer"
+    sdp: str
+
+
+class IceCandidate(_Frame):
+    candidate: Annotated[str, Field(max_length=1024)]  # "" marks the end of candidates
+    sdp_mid: Annotated[str, Field(max_length=64)] | None = None
+    sdp_mline_index: Annotated[int, Field(ge=0, le=64)] | None = None
+
+
+class CallIceFrame(_CallAction):
+    type: Literal["call_ice"] = "call_ice"
+    candidate: IceCandidate
+
+
+class CallStatsFrame(_CallAction):
+    """A getStats summary, every few seconds; `connection_state` "connected" / "failed" moves the call."""
+
+    type: Literal["call_stats"] = "call_stats"
+    connection_state: Literal["new", "checking", "connecting", "connected", "disconnected", "failed", "closed"] = "new"
+    rtt_ms: Annotated[float, Field(ge=0, le=600_000)] | None = None
+    jitter_ms: Annotated[float, Field(ge=0, le=600_000)] | None = None
+    loss_pct: Annotated[float, Field(ge=0, le=100)] | None = None
+    bitrate_kbps: Annotated[float, Field(ge=0, le=1_000_000)] | None = None
+    width: Annotated[int, Field(ge=0, le=16384)] | None = None
+    height: Annotated[int, Field(ge=0, le=16384)] | None = None
+    fps: Annotated[float, Field(ge=0, le=1000)] | None = None
+    candidate_type: Literal["host", "srflx", "prflx", "relay", ""] = ""
+
+
+CallClientFrame = (
+    CallInviteFrame
+    | CallRingingFrame
+    | CallAcceptFrame
+    | CallDeclineFrame
+    | CallCancelFrame
+    | CallBusyFrame
+    | CallHangupFrame
+    | CallOfferFrame
+    | CallAnswerFrame
+    | CallIceFrame
+    | CallStatsFrame
+)
+
 ClientFrame = (
-    AuthFrame | SubscribeFrame | UnsubscribeFrame | SendFrame | TypingFrame | ReadFrame | PingFrame | PongFrame
+    AuthFrame
+    | SubscribeFrame
+    | UnsubscribeFrame
+    | SendFrame
+    | TypingFrame
+    | ReadFrame
+    | PingFrame
+    | PongFrame
+    | CallClientFrame
 )
 
 CLIENT_FRAME_TYPES: dict[str, type[ClientFrame]] = {
@@ -96,6 +201,17 @@ CLIENT_FRAME_TYPES: dict[str, type[ClientFrame]] = {
     "read": ReadFrame,
     "ping": PingFrame,
     "pong": PongFrame,
+    "call_invite": CallInviteFrame,
+    "call_ringing": CallRingingFrame,
+    "call_accept": CallAcceptFrame,
+    "call_decline": CallDeclineFrame,
+    "call_cancel": CallCancelFrame,
+    "call_busy": CallBusyFrame,
+    "call_hangup": CallHangupFrame,
+    "call_offer": CallOfferFrame,
+    "call_answer": CallAnswerFrame,
+    "call_ice": CallIceFrame,
+    "call_stats": CallStatsFrame,
 }
 
 
@@ -211,8 +327,44 @@ class ErrorFrame(_Frame):
     reasons: list[str] | None = None  # with `rejected`: moderation reason codes
 
 
+class CallStateFrame(_Frame):
+    """Every change of a call's state, to both parties (and to the callee's devices while it rings)."""
+
+    type: Literal["call_state"] = "call_state"
+    call_id: str
+    conversation_id: str
+    state: Literal["inviting", "ringing", "accepted", "connected", "ended"]
+    media: Literal["video", "audio"]
+    caller: Participant
+    callee: Participant | None = None  # None while a buyer's call rings for any agent
+    outcome: Literal["completed", "declined", "cancelled", "missed", "busy", "failed"] | None = None
+    reason: str | None = None
+    duration_s: float | None = None
+
+
+class IceServerEntry(_Frame):
+    urls: list[str]
+    username: str | None = None
+    credential: str | None = None
+
+
+class CallIceServersFrame(_Frame):
+    """The ICE servers (TURN credentials minted for this call) and transport policy for one participant."""
+
+    type: Literal["call_ice_servers"] = "call_ice_servers"
+    call_id: str
+    ice_servers: list[IceServerEntry]
+    ice_transport_policy: Literal["all", "relay"] = "all"
+    expires_at: int | None = None
+
+
 ServerFrame = (
-    ReadyFrame
+    CallStateFrame
+    | CallIceServersFrame
+    | CallOfferFrame
+    | CallAnswerFrame
+    | CallIceFrame
+    | ReadyFrame
     | SubscribedFrame
     | UnsubscribedFrame
     | AckFrame

@@ -22,6 +22,7 @@ from seabridge.messaging.bucket import TokenBucket
 from seabridge.messaging.errors import CloseCode, ErrorCode, ProtocolError
 from seabridge.messaging.events import (
     AuthRequested,
+    CallRequested,
     CloseRequested,
     Event,
     Outgoing,
@@ -34,9 +35,22 @@ from seabridge.messaging.events import (
 )
 from seabridge.messaging.frames import (
     MAX_FRAME_BYTES,
+    MAX_SDP_CHARS,
     MAX_TEXT_CHARS,
     AckFrame,
     AuthFrame,
+    CallAcceptFrame,
+    CallAnswerFrame,
+    CallBusyFrame,
+    CallCancelFrame,
+    CallClientFrame,
+    CallDeclineFrame,
+    CallHangupFrame,
+    CallIceFrame,
+    CallInviteFrame,
+    CallOfferFrame,
+    CallRingingFrame,
+    CallStatsFrame,
     ClientFrame,
     ErrorFrame,
     Limits,
@@ -78,6 +92,21 @@ TRANSITIONS: dict[tuple[ConnectionState, Trigger], ConnectionState] = {
     (S.OPEN, Trigger.SOCKET_CLOSED): S.CLOSED,
     (S.CLOSING, Trigger.SOCKET_CLOSED): S.CLOSED,
 }
+
+
+CALL_FRAMES = (
+    CallInviteFrame,
+    CallRingingFrame,
+    CallAcceptFrame,
+    CallDeclineFrame,
+    CallCancelFrame,
+    CallBusyFrame,
+    CallHangupFrame,
+    CallOfferFrame,
+    CallAnswerFrame,
+    CallIceFrame,
+    CallStatsFrame,
+)
 
 
 class IllegalTransition(RuntimeError):
@@ -191,6 +220,8 @@ class Connection:
                 err = ProtocolError(ErrorCode.TOO_MANY_SUBSCRIPTIONS, f"at most {limit} subscriptions", ref=cid)
                 return self._violation(err, now)
             return [SubscribeRequested(cid, frame.after_seq)]
+        if isinstance(frame, CALL_FRAMES):
+            return self._receive_call(frame, now)
         if frame.conversation_id not in self._subscriptions:
             err = ProtocolError(ErrorCode.NOT_SUBSCRIBED, "subscribe to the conversation first", ref=ref)
             return self._violation(err, now)
@@ -217,6 +248,18 @@ class Connection:
             return [TypingChanged(frame.conversation_id, frame.active)]
         assert isinstance(frame, ReadFrame)
         return [ReadUpTo(frame.conversation_id, frame.seq)]
+
+    def _receive_call(self, frame: CallClientFrame, now: float) -> list[Event]:
+        """Call signalling: checked here for what needs no storage, then handed to the call service."""
+        if isinstance(frame, CallInviteFrame) and frame.conversation_id not in self._subscriptions:
+            err = ProtocolError(ErrorCode.NOT_SUBSCRIBED, "subscribe to the conversation first", ref=frame.call_id)
+            return self._violation(err, now)
+        if isinstance(frame, CallOfferFrame | CallAnswerFrame) and len(frame.sdp) > MAX_SDP_CHARS:
+            err = ProtocolError(
+                ErrorCode.SDP_TOO_LARGE, f"sdp is limited to {MAX_SDP_CHARS} characters", ref=frame.call_id
+            )
+            return self._violation(err, now)
+        return [CallRequested(frame)]
 
     def _violation(self, err: ProtocolError, now: float) -> list[Event]:
         events: list[Event] = [ProtocolViolation(err), Outgoing(_error_frame(err))]

@@ -23,10 +23,12 @@ from collections import OrderedDict, deque
 
 from seabridge import security
 from seabridge.bus.base import BusEvent
+from seabridge.calls.signalling import CallSignalling, signalling_for
 from seabridge.db.conversations import Message as StoredMessage
 from seabridge.messaging.errors import CloseCode, ErrorCode
 from seabridge.messaging.events import (
     AuthRequested,
+    CallRequested,
     CloseRequested,
     Event,
     Outgoing,
@@ -212,6 +214,9 @@ class Peer:
                 await self._unsubscribe(event.conversation_id)
             elif isinstance(event, TypingChanged | ReadUpTo):
                 await self._typing_or_read(event)
+            elif isinstance(event, CallRequested):
+                assert self.actor is not None
+                await signalling_for(self._state).handle(self.actor, event.frame, self._send)
             else:
                 self._emit([event])
 
@@ -406,6 +411,9 @@ class Peer:
         actor, me = self.actor, self.participant
         cid = event.conversation_id
         assert actor is not None
+        if event.type == "call":
+            CallSignalling.deliver(actor, event, self._send)
+            return
         if event.type == "message_updated" and visible(actor, event.payload):
             self._send(_shared.frame(event, MessageUpdatedFrame))
             return
