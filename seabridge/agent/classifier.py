@@ -29,7 +29,7 @@ INTENTS = (
 # Intents that open a message before the request: their keywords are set aside to read the rest.
 _OPENERS = frozenset({"greeting"})
 ALPHA = 0.3
-KEYWORD_WEIGHT = 2.5
+KEYWORD_WEIGHT = 6.0
 MIN_CONFIDENCE = 0.30
 
 

@@ -29,6 +29,8 @@ ORDER_INTENTS = frozenset(
 # Intents a bare country continues ("and to France?").
 COUNTRY_INTENTS = frozenset({"delivery_time", "shipping_cost"})
 PRODUCT_INTENTS = frozenset({"product_question", "size_advice", "product_recommendation"})
+# Keywords too common to outweigh another intent ("my order", "hello", "exchange").
+_GENERIC = frozenset({"greeting", "order_status", "return_policy", "other"})
 # Concrete requests an angry buyer still means literally.
 _REQUESTS = frozenset(
     {"human_agent", "cancel_order", "change_order", "return_request", "refund_status", "payment_problem", "invoice"}
@@ -92,6 +94,7 @@ class OfflineEngine:
         intent = self.settle_intent(turn, prediction, entities)
         ctx = Context(turn, loc, entities, intent, prediction)
         ctx.intent = self.read_tone(ctx)
+        ctx.intent = self.human_only_evidence(ctx)
         ctx.intent = self.product_focus(ctx)
         ctx.intent = await self.order_reference(ctx)
         frustrated = self.frustration(ctx)
@@ -181,6 +184,22 @@ class OfflineEngine:
         return intent
 
     @staticmethod
+    def human_only_evidence(ctx: Context) -> str:
+        """A human-only intent hands the conversation over, so a weak guess at one gives way: to a
+        specific request whose own words the message uses ("return", "which size"), or, when the
+        classifier is unsure, to the best-ranked intent that does not hand over."""
+        intent, prediction = ctx.intent, ctx.prediction
+        human_only = ctx.turn.tools.store.human_only
+        if intent not in human_only or intent in prediction.keywords or intent != prediction.intent:
+            return intent
+        specific = [k for k in prediction.keywords if k not in human_only and k not in _GENERIC]
+        if specific:
+            return max(specific, key=lambda k: dict(prediction.ranked).get(k, 0.0))
+        if prediction.confidence < 0.9:
+            return next((c for c, _ in prediction.ranked if c not in human_only), intent)
+        return intent
+
+    @staticmethod
     def product_focus(ctx: Context) -> str:
         """A product question needs a product: with none named or discussed yet, a question about a kind of
         product ("do you have waterproof speakers?") is a search; and a bare colour or size after a product
@@ -237,7 +256,7 @@ class OfflineEngine:
         if text.count("!") >= 3 or text.count("?") >= 3:
             score += 1
         if ctx.intent == "complaint":
-            score += 1
+            score += 2  # something went wrong: two complaints in a row are frustration that persists
         frustrated = score >= 2
         ctx.state.sentiment = (
             "angry" if score >= 3 else "negative" if frustrated or ctx.intent == "complaint" else _calm(ctx.intent)
