@@ -90,7 +90,7 @@ class OfflineEngine:
         loc = locales.load(language)
         readers = [loc] if language == "en" else [loc, locales.load("en")]
         entities = extract(turn.text, readers)
-        prediction = self.classifier.classify(turn.text, language)
+        prediction = self.classifier.classify(_without_titles(turn), language)
         intent = self.settle_intent(turn, prediction, entities)
         ctx = Context(turn, loc, entities, intent, prediction)
         ctx.intent = self.read_tone(ctx)
@@ -395,6 +395,18 @@ def lexical_language(text: str, detected: str, previous: str) -> str:
     if best and best != detected and score[best] >= 2 and score[best] >= 2 * score.get(detected, 0.0):
         return best
     return detected or previous or best
+
+
+def _without_titles(turn: Turn) -> str:
+    """The message without the product title it names: "Bluetooth Item Tracker" is not a tracking question,
+    "Clear MagSafe Case" not a case of anything; what is said around the title carries the intent."""
+    named = turn.tools.title_matches(turn.text)
+    if not named:
+        return turn.text
+    title_words = {w.casefold() for w in re.findall(r"\w+", named[0].title)}
+    rest = re.sub(r"[\w-]+", lambda m: " " if m.group(0).casefold() in title_words else m.group(0), turn.text)
+    rest = re.sub(r"\(\s*[\w-]*\s*\)", " ", rest)  # "(4-Pack)"
+    return rest if len(" ".join(rest.split())) >= 3 else turn.text
 
 
 def _calm(intent: str) -> str:
