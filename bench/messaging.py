@@ -1,7 +1,7 @@
 """Messaging benchmark: Seabridge's WebSocket endpoint against a minimal `websockets` broadcast server.
 
     .venv/bin/python bench/messaging.py [--json] [--connections 1000] [--conversations 100] [--duration 10]
-        [--database-url postgresql://postgres@127.0.0.1:5432] [--py-spy FILE]
+        [--database-url postgresql://postgres@127.0.0.1:5432] [--repeat 3] [--py-spy FILE]
 
 Seabridge: a real `seabridge serve` process (its per-connection and
 per-conversation rate limits raised through its settings, as in
@@ -39,6 +39,7 @@ import os
 import re
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -331,6 +332,16 @@ def summary(result: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def medians(summaries: list[dict[str, Any]]) -> dict[str, Any]:
+    """Each figure's median over the runs (a figure's own run may differ from another's)."""
+    numbers = [key for key, value in summaries[0].items() if isinstance(value, int | float)]
+    return {key: round(statistics.median(s[key] for s in summaries), 2) for key in numbers}
+
+
+def _brief(summary_: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in summary_.items() if key != "detail"}
+
+
 def print_table(report: dict[str, Any], console: Console) -> None:
     table = Table(title=f"Messaging: {report['connections']} connections, {report['conversations']} conversations")
     table.add_column("measure")
@@ -361,25 +372,37 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--window", type=int, default=4, help="unacknowledged sends per sender in the max phase")
     parser.add_argument("--database-url", help="a PostgreSQL server (postgresql://user@host:port); default SQLite")
     parser.add_argument("--py-spy", type=Path, help="record the Seabridge server's max phase (raw py-spy stacks)")
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="runs of both servers, alternating; the figures are the medians"
+    )
     parser.add_argument("--skip-baseline", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     layout = Layout(args.connections, args.conversations)
     if args.connections % args.conversations or layout.per_conversation < 2:
         parser.error("--connections must be a multiple of --conversations, with at least 2 per conversation")
     log = Console(stderr=True, quiet=args.json)
-    with tempfile.TemporaryDirectory(prefix="seabridge-bench-msg-") as tmp:
-        folder = Path(tmp)
-        seabridge = summary(run_seabridge(args, layout, folder, log))
-        baseline = summary(run_baseline(args, layout, folder, log)) if not args.skip_baseline else seabridge
+    runs: list[tuple[dict[str, Any], dict[str, Any]]] = []
+    for _ in range(max(1, args.repeat)):
+        with tempfile.TemporaryDirectory(prefix="seabridge-bench-msg-") as tmp:
+            folder = Path(tmp)
+            seabridge = summary(run_seabridge(args, layout, folder, log))
+            baseline = summary(run_baseline(args, layout, folder, log)) if not args.skip_baseline else seabridge
+        runs.append((seabridge, baseline))
+    ratios = [s["delivered_per_s"] / b["delivered_per_s"] for s, b in runs]
     report = {
-        "seabridge": seabridge,
-        "baseline": baseline,
-        "ratio": round(seabridge["delivered_per_s"] / baseline["delivered_per_s"], 3),
+        "seabridge": runs[0][0] if len(runs) == 1 else medians([s for s, _ in runs]),
+        "baseline": runs[0][1] if len(runs) == 1 else medians([b for _, b in runs]),
+        "ratio": round(statistics.median(ratios), 3),
         "backend": "postgresql" if args.database_url else "sqlite",
         "connections": args.connections,
         "conversations": args.conversations,
         "mix": f"{layout.buyer_connections} buyer + {layout.agents} agent connections per conversation, 2 senders",
     }
+    if len(runs) > 1:
+        report["runs"] = [
+            {"seabridge": _brief(s), "baseline": _brief(b), "ratio": round(r, 3)}
+            for (s, b), r in zip(runs, ratios, strict=True)
+        ]
     if args.json:
         print(json.dumps(report))
     else:

@@ -6,7 +6,11 @@ uvicorn's own `websockets` sans-I/O implementation for every other path; for
 without the ASGI layers in between: received text goes straight to the peer's
 input, and `send` frames the text and writes it to the transport on the spot.
 That is what a message's fan-out costs per connection: no task, no queue, no
-awaited ASGI send. `seabridge serve` uses it (`protocol_class`); any other ASGI
+awaited ASGI send. Frames written during one turn of the event loop are
+coalesced per connection and flushed at the end of the turn, one `write` (one
+system call) for all of them: a group commit delivers a batch of messages and
+acks at once, so a connection typically gets several frames in a turn.
+`seabridge serve` uses it (`protocol_class`); any other ASGI
 server gets the same endpoint through the Starlette route in `api/ws.py`.
 """
 
@@ -50,6 +54,8 @@ class SeabridgeWebSocketProtocol(WebSocketsSansIOProtocol):
         super().__init__(config, server_state, app_state, _loop)
         self._native = False
         self._inbound: asyncio.Queue[str | bytes | None] | None = None
+        self._corked: list[bytes] = []  # frames written this turn of the loop, not yet on the transport
+        self._corked_size = 0
 
     # ---- uvicorn's hooks -------------------------------------------------
 
@@ -102,6 +108,7 @@ class SeabridgeWebSocketProtocol(WebSocketsSansIOProtocol):
             self.transport.pause_reading()
 
     def connection_lost(self, exc: Exception | None) -> None:
+        self._corked.clear()
         super().connection_lost(exc)
         if self._inbound is not None:
             self._inbound.put_nowait(None)
@@ -129,21 +136,38 @@ class SeabridgeWebSocketProtocol(WebSocketsSansIOProtocol):
     def write_text(self, text: str) -> bool:
         if self.close_sent or self.disconnected:
             return True  # fan-out racing a close: nothing to do
-        if self.transport.get_write_buffer_size() > WRITE_BUFFER_LIMIT:
+        if self.transport.get_write_buffer_size() + self._corked_size > WRITE_BUFFER_LIMIT:
             return False
         if self.conn.extensions or self.conn.state is not State.OPEN:
+            self._flush()
             try:  # compressed per connection (or closing): websockets frames it
                 self.conn.send_text(text.encode())
             except InvalidState:
                 return True
             self.transport.write(b"".join(self.conn.data_to_send()))
             return True
-        self.transport.write(_frame_bytes(text))
+        data = _frame_bytes(text)
+        if not self._corked:
+            self.loop.call_soon(self._flush)
+        self._corked.append(data)
+        self._corked_size += len(data)
         return True
+
+    def _flush(self) -> None:
+        """Write what this turn of the loop produced (control frames uvicorn writes itself may go first:
+        they can come between messages; a close cannot, so `write_close` flushes before it)."""
+        corked = self._corked
+        if not corked:
+            return
+        self._corked, self._corked_size = [], 0
+        if self.disconnected or self.transport.is_closing() or self.conn.state is not State.OPEN:
+            return  # the client's close came first: it reads nothing more (and resumes from its last seq)
+        self.transport.write(corked[0] if len(corked) == 1 else b"".join(corked))
 
     def write_close(self, code: int, reason: str) -> None:
         if self.close_sent or self.disconnected or self.transport.is_closing():
             return
+        self._flush()
         try:
             self.conn.send_close(code, reason)
         except InvalidState:

@@ -1,9 +1,12 @@
 """One WebSocket connection: the glue between a `Socket` and the protocol `Connection`.
 
-Three tasks per connection, all owned by `Peer.run`: the reader feeds frames
-to the core and answers its requests (auth, subscribe, send, ...) in order;
-the ticker fires the core's timers; the deliverer orders bus events from the
-hub (see `hub.SeqCursor`) when they cannot be delivered on the spot. Sends are
+One task per connection, `Peer.run`'s reader: it feeds frames to the core and
+answers its requests (auth, subscribe, send, ...) in order. The core's timers
+(auth timeout, keepalive, idle, session expiry) are one timer handle on the
+event loop, re-armed at the core's next deadline: no task waits for them. Bus
+events from the hub are delivered on the spot; only when one must wait (a gap
+to fill from the database, see `hub.SeqCursor`) does a deliverer task start,
+and it ends once the queue is empty. Sends are
 pipelined: the reader hands each one to the group-commit writer and reads on,
 and acks follow in order as their commits finish (other requests wait for the
 sends before them). Frames are written with the socket's non-waiting `send`;
@@ -20,6 +23,7 @@ import logging
 import secrets
 import time
 from collections import OrderedDict, deque
+from typing import Any
 
 from seabridge import security
 from seabridge.bus.base import BusEvent
@@ -54,7 +58,7 @@ from seabridge.messaging.frames import (
     encode,
 )
 from seabridge.messaging.hub import Hub, ParticipantKey, SeqCursor, presence_event, visible, wire_message
-from seabridge.messaging.protocol import Connection, ProtocolConfig, SessionInfo
+from seabridge.messaging.protocol import Connection, ConnectionState, ProtocolConfig, SessionInfo
 from seabridge.messaging.sockets import WRITE_TIMEOUT_S, Socket
 from seabridge.services.messaging import Actor, Forbidden, NotFound, RateLimited, Rejected, message_payload
 from seabridge.state import AppState
@@ -81,11 +85,12 @@ class Peer:
         self.conn = Connection(config)
         self.actor: Actor | None = None
         self._sends: deque[asyncio.Task[None]] = deque()  # pipelined sends, oldest first
-        self._inbox: asyncio.Queue[BusEvent] = asyncio.Queue()
+        self._inbox: deque[BusEvent] = deque()  # events waiting for the deliverer, in order
+        self._deliverer: asyncio.Task[None] | None = None  # runs only while `_inbox` has events
         self._cursor = SeqCursor()
         self._lock = asyncio.Lock()  # subscribe/replay and live delivery never interleave
-        self._wake = asyncio.Event()  # the core's next deadline may have moved earlier
-        self._tick_at = 0.0  # the deadline the ticker waits for
+        self._timer: asyncio.TimerHandle | None = None  # fires the core's timers
+        self._tick_at = 0.0  # the deadline `_timer` is armed for (monotonic clock)
         self._closing = False
 
     # ---- what the hub sees ----------------------------------------------
@@ -102,26 +107,30 @@ class Peer:
         if self._closing:
             return
         # On the spot when nothing is ahead of it (the common case for live messages) ...
-        if self._inbox.empty() and not self._lock.locked() and self._deliver_now(event):
+        if not self._inbox and not self._lock.locked() and self._deliver_now(event):
             return
-        # ... otherwise in order, by the deliverer task.
-        if self._inbox.qsize() >= INBOX_LIMIT:
+        # ... otherwise in order, by the deliverer task (started when the queue fills, ended when it empties).
+        if len(self._inbox) >= INBOX_LIMIT:
             self._overflow()
             return
-        self._inbox.put_nowait(event)
+        self._inbox.append(event)
+        if self._deliverer is None:
+            self._deliverer = asyncio.create_task(self._deliver_queued(), name="ws-deliverer")
 
     # ---- lifecycle -------------------------------------------------------
 
     async def run(self) -> None:
-        helpers = {asyncio.create_task(self._tick(), name="ws-ticker")}
-        helpers.add(asyncio.create_task(self._deliver_loop(), name="ws-deliverer"))
+        self._arm_timer()
         try:
             await self._read()
         finally:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
             # Sends already handed to the writer finish (stored, acked if still possible, published).
             if self._sends:
                 await asyncio.wait(self._sends, timeout=WRITE_TIMEOUT_S)
-            tasks = {*helpers, *self._sends}
+            tasks = {*self._sends, *([self._deliverer] if self._deliverer is not None else [])}
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
@@ -148,27 +157,46 @@ class Peer:
                 self._fault()
             deadline = self.conn.next_deadline()
             if deadline is None or deadline < self._tick_at:
-                self._wake.set()  # only an earlier deadline needs the ticker now; a later one it finds itself
+                self._arm_timer()  # only an earlier deadline needs re-arming; a later one the timer finds itself
 
-    async def _tick(self) -> None:
-        while True:
-            deadline = self.conn.next_deadline()
-            if deadline is None:
-                return
-            self._tick_at = deadline
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), max(0.0, deadline - time.monotonic()))
-            self._wake.clear()
+    def _arm_timer(self) -> None:
+        """Arm the one timer handle for the core's next deadline (none once the core is closed)."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        deadline = self.conn.next_deadline()
+        if deadline is None:
+            self._tick_at = float("inf")
+            return
+        self._tick_at = deadline
+        loop = asyncio.get_running_loop()
+        # The core's clock is time.monotonic(); the loop's may count from elsewhere (uvloop), so relative.
+        self._timer = loop.call_later(max(0.0, deadline - time.monotonic()), self._on_timer)
+
+    def _on_timer(self) -> None:
+        self._timer = None
+        try:
             self._emit(self.conn.tick())
+        except Exception:
+            log.exception("websocket timer failed")
+            self._fault()
+        if self._timer is None:
+            self._arm_timer()
 
-    async def _deliver_loop(self) -> None:
-        while True:
-            event = await self._inbox.get()
-            try:
-                await self._deliver(event)
-            except Exception:
-                log.exception("delivering to a websocket failed", extra={"conversation_id": event.conversation_id})
-                self._fault()
+    async def _deliver_queued(self) -> None:
+        try:
+            while self._inbox:
+                event = self._inbox[0]
+                try:
+                    await self._deliver(event)
+                except Exception:
+                    log.exception("delivering to a websocket failed", extra={"conversation_id": event.conversation_id})
+                    self._fault()
+                finally:
+                    if self._inbox and self._inbox[0] is event:
+                        self._inbox.popleft()
+        finally:
+            self._deliverer = None
 
     # ---- output ----------------------------------------------------------
 
@@ -186,6 +214,18 @@ class Peer:
 
     def _send(self, frame: ServerFrame) -> None:
         self._emit(self.conn.send(frame))
+
+    def _send_shared(self, event: BusEvent, kind: type[MessageFrame] | type[MessageUpdatedFrame]) -> None:
+        """A live message: the text encoded once for every connection it goes to, written directly.
+
+        For an open connection the core's `send` of a message frame only answers "send it"
+        (the frame changes none of its state), so that answer is not asked for each receiver;
+        in any other state the frame goes through the core as usual.
+        """
+        if self.conn.state is not ConnectionState.OPEN:
+            self._send(_shared.frame(event, kind))
+        elif not self._socket.send(_shared.text(event, kind)):
+            self._overflow()
 
     def _overflow(self) -> None:
         """Too slow a reader: close; the client resumes from its last seq."""
@@ -374,7 +414,7 @@ class Peer:
                 return False
             if action == "deliver":
                 if visible(actor, event.payload):
-                    self._send(_shared.frame(event, MessageFrame))
+                    self._send_shared(event, MessageFrame)
                 self._cursor.moved_to(cid, event.seq)
             return True
         if event.type == "sync":
@@ -458,7 +498,15 @@ class _SharedFrames:
     def __init__(self, size: int = 4096) -> None:
         self._frames: OrderedDict[int, tuple[BusEvent, ServerFrame]] = OrderedDict()
         self._texts: OrderedDict[int, tuple[ServerFrame, str]] = OrderedDict()
+        self._last_text: tuple[Any, str] = (None, "")  # (event, text): fan-out asks for one event many times
         self._size = size
+
+    def text(self, event: BusEvent, kind: type[MessageFrame] | type[MessageUpdatedFrame]) -> str:
+        if self._last_text[0] is event:
+            return self._last_text[1]
+        text = self.encode(self.frame(event, kind))
+        self._last_text = (event, text)
+        return text
 
     def frame(self, event: BusEvent, kind: type[MessageFrame] | type[MessageUpdatedFrame]) -> ServerFrame:
         hit = self._frames.get(id(event))
