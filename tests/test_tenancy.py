@@ -186,6 +186,10 @@ CREDENTIAL_ROUTES = [
     Probe("POST", "/v1/console/canned-replies", json={"shortcut": "probe", "title": "Probe", "texts": {"en": "x"}}),
     Probe("PATCH", "/v1/console/canned-replies/{reply_id}", json={"title": "probe"}),
     Probe("DELETE", "/v1/console/canned-replies/{reply_id}"),
+    # Consult availability and bookings (per store; tested in test_appointments).
+    Probe("GET", "/v1/consults/availability"),
+    Probe("PUT", "/v1/consults/availability", json={"windows": []}),
+    Probe("GET", "/v1/consults/appointments"),
 ]
 TENANT_ROUTES = OBJECT_ROUTES + [probe for probe, _ in LIST_ROUTES] + CREATE_ROUTES + CREDENTIAL_ROUTES
 # Owned and tested by other modules (login, import, buyer widget, inbound webhooks).

@@ -199,6 +199,9 @@ class CallSignalling:
                     raise CallError(ErrorCode.CALL_EXISTS, "call_id is taken; choose another")
                 reply(state_frame(existing))  # a repeated invite: answer with where the call is
                 return
+            booked = await store.appointment_by_call_id(session, frame.call_id)
+            if booked is not None and (booked.store_id, booked.conversation_id) != (actor.store_id, conv.id):
+                raise CallError(ErrorCode.CALL_EXISTS, "call_id is taken; choose another")
             if actor.kind == "buyer":
                 callee_kind, callee_ref = "agent", str(conv.assigned_agent_id) if conv.assigned_agent_id else None
             else:

@@ -143,6 +143,12 @@ async def add_appointment(session: AsyncSession, appointment: Appointment) -> Ap
     return appointment
 
 
+async def appointment_by_call_id(session: AsyncSession, call_id: str) -> Appointment | None:
+    """The appointment whose join link opens `call_id` (any store: call ids are global)."""
+    row: Appointment | None = await session.scalar(select(Appointment).where(Appointment.call_id == call_id))
+    return row
+
+
 async def appointments_for_visitor(session: AsyncSession, store_id: int, visitor_id: str) -> list[Appointment]:
     rows = await session.scalars(
         select(Appointment)
