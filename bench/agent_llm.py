@@ -7,17 +7,20 @@ loopback port in the same event loop) answers every turn instantly with the
 same two streamed completions: first `track_shipment("#1001")` plus
 `classify("order_status")` as tool-call deltas, then an answer that quotes the
 tracking number. The engine runs that turn for real: prompt, two streamed
-requests, SSE parsing and tool-call assembly, argument checks, the tool lookup
-in a fresh SQLite database holding the fixture shop, the grounding check and
-the reply.
+requests, SSE parsing and tool-call assembly, argument checks, the buyer's
+orders read from a fresh SQLite database holding the fixture shop (started
+when the turn starts, so it runs while the first completion streams; the tool
+call waits for what is left of it), the grounding check and the reply.
 
 Baseline: a raw `httpx` client making the same two HTTP exchanges (the very
 request bodies the engine sent, pre-serialised) against the same server and
 reading both streams to the end without parsing them. Turns alternate between
 the engine and the baseline so both see the same machine noise. Overhead is the
 engine's turn time minus the baseline's, at p50 and at p95. The JSON also
-reports the tool's database lookup on its own (a fresh `Tools` each time, so
-nothing is cached) and the fake server's handler time per turn.
+reports the orders read on its own (`orders_read_ms`, a fresh `Tools` each
+turn, so nothing is cached), how long the tool call still waited for it
+(`tool_wait_ms`), the overhead without that wait, and the fake server's
+handler time per turn.
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from seabridge.agent import llm  # noqa: E402
+from seabridge.agent import llm_tools  # noqa: E402
 from seabridge.agent.catalog import CatalogIndex  # noqa: E402
 from seabridge.agent.engine import DialogueState, Reply, Turn  # noqa: E402
 from seabridge.agent.llm import LLMEngine  # noqa: E402
@@ -98,7 +101,16 @@ async def run(turns: int, warmup: int) -> dict[str, Any]:
             profile, catalog, buyer = await _shop(state)
             async with FakeOpenAI() as server, httpx.AsyncClient(timeout=30) as raw:
                 in_tools: list[float] = []
-                track = llm.HANDLERS["track_shipment"]
+                reads: list[float] = []
+                track = llm_tools.HANDLERS["track_shipment"]
+                read_orders = Tools._read_orders
+
+                async def timed_read(self: Tools, customer_id: int) -> Any:
+                    started = time.perf_counter()
+                    try:
+                        return await read_orders(self, customer_id)
+                    finally:
+                        reads.append(time.perf_counter() - started)
 
                 async def timed_track(record: Any, arguments: dict[str, Any]) -> Any:
                     started = time.perf_counter()
@@ -107,7 +119,8 @@ async def run(turns: int, warmup: int) -> dict[str, Any]:
                     finally:
                         in_tools.append(time.perf_counter() - started)
 
-                llm.HANDLERS["track_shipment"] = timed_track
+                llm_tools.HANDLERS["track_shipment"] = timed_track
+                Tools._read_orders = timed_read  # type: ignore[method-assign]
                 engine = LLMEngine(server.base_url, model="fake-model", timeout_s=30, fallback=_NoFallback())
 
                 def tools() -> Tools:
@@ -115,15 +128,17 @@ async def run(turns: int, warmup: int) -> dict[str, Any]:
                         state.sessions, profile, catalog, customer_id=buyer.customer_id, conversation_id=None, now=NOW
                     )
 
-                async def engine_turn() -> tuple[float, float, float]:
+                async def engine_turn() -> tuple[float, float, float, float]:
                     _script(server)
                     turn = Turn("where is my order #1001?", "en", NOW, DialogueState(), tools(), buyer, "bot", "en")
-                    before, tools_before = len(server.handler_s), len(in_tools)
+                    before, tools_before, reads_before = len(server.handler_s), len(in_tools), len(reads)
                     started = time.perf_counter()
                     reply = await engine.reply(turn)
                     elapsed = time.perf_counter() - started
                     assert reply.engine == "llm" and TRACKING in reply.text
-                    return elapsed, sum(server.handler_s[before:]), sum(in_tools[tools_before:])
+                    assert len(reads) == reads_before + 1  # the orders were read once, ahead of the tool call
+                    waited = sum(in_tools[tools_before:])
+                    return elapsed, sum(server.handler_s[before:]), waited, sum(reads[reads_before:])
 
                 await engine_turn()
                 bodies = [json.dumps(r.body).encode() for r in server.requests[-2:]]
@@ -143,16 +158,18 @@ async def run(turns: int, warmup: int) -> dict[str, Any]:
                 ours: list[float] = []
                 base: list[float] = []
                 handler: list[float] = []
+                waits: list[float] = []
                 lookups: list[float] = []
                 without_tools: list[float] = []
                 for i in range(warmup + turns):
-                    elapsed, in_handler, in_tool = await engine_turn()
+                    elapsed, in_handler, in_tool, read = await engine_turn()
                     baseline = await baseline_turn()
                     if i >= warmup:
                         ours.append(elapsed)
                         base.append(baseline)
                         handler.append(in_handler)
-                        lookups.append(in_tool)
+                        waits.append(in_tool)
+                        lookups.append(read)
                         without_tools.append(elapsed - in_tool)
                 await engine.aclose()
         finally:
@@ -174,7 +191,8 @@ async def run(turns: int, warmup: int) -> dict[str, Any]:
             "p50": ms(_percentile(without_tools, 0.5) - _percentile(base, 0.5)),
             "p95": ms(_percentile(without_tools, 0.95) - _percentile(base, 0.95)),
         },
-        "tool_lookup_ms": {"p50": ms(_percentile(lookups, 0.5)), "p95": ms(_percentile(lookups, 0.95))},
+        "tool_wait_ms": {"p50": ms(_percentile(waits, 0.5)), "p95": ms(_percentile(waits, 0.95))},
+        "orders_read_ms": {"p50": ms(_percentile(lookups, 0.5)), "p95": ms(_percentile(lookups, 0.95))},
         "server_handler_ms_per_turn": {"p50": ms(statistics.median(handler))},
         "database": "sqlite",
     }
@@ -192,7 +210,8 @@ def main(argv: list[str] | None = None) -> int:
     else:
         overhead = result["llm_overhead_ms"]
         print(f"LLM engine overhead per turn: p50 {overhead['p50']} ms, p95 {overhead['p95']} ms ({args.turns} turns)")
-        for key in ("llm_overhead_without_tool_ms", "engine_turn_ms", "baseline_turn_ms", "tool_lookup_ms"):
+        keys = ("llm_overhead_without_tool_ms", "engine_turn_ms", "baseline_turn_ms", "tool_wait_ms", "orders_read_ms")
+        for key in keys:
             print(f"  {key}: p50 {result[key]['p50']} ms, p95 {result[key]['p95']} ms")
     return 0
 

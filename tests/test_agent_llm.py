@@ -7,19 +7,23 @@ YT2427512345678901) and #1003; Jonas owns #1002 (tracking LX123456785CN).
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 
 from seabridge.agent.catalog import CatalogIndex
 from seabridge.agent.classifier import INTENTS
 from seabridge.agent.engine import DialogueState, Engine, Turn
-from seabridge.agent.llm import TOOL_DEFINITIONS, LLMEngine, ungrounded
+from seabridge.agent.llm import LLMEngine, retry_after, ungrounded
 from seabridge.agent.llm_stream import ChatStream, StreamError, parse_completion
+from seabridge.agent.llm_tools import TOOL_DEFINITIONS
 from seabridge.agent.offline import OfflineEngine
 from seabridge.agent.profile import store_profile
 from seabridge.agent.tools import Tools
@@ -284,12 +288,160 @@ async def test_repeated_malformed_arguments_fall_back(shop: Shop, server: FakeOp
     assert len(server.requests) == 2 and server.pending == 1
 
 
-@pytest.mark.parametrize("status", [500, 429])
-async def test_http_error_falls_back(shop: Shop, server: FakeOpenAI, engine: LLMEngine, status: int) -> None:
-    server.fail(status, retry_after="1")
-    reply = await engine.reply(shop.turn("hello"))
+@dataclass
+class VirtualTime:
+    """The engine's clock and sleep: waiting advances the clock at once and is recorded."""
+
+    now: float = 1000.0
+    slept: list[float] = field(default_factory=list)
+
+    def clock(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+@pytest.fixture
+def virtual() -> VirtualTime:
+    return VirtualTime()
+
+
+@pytest.fixture
+async def retrying(server: FakeOpenAI, virtual: VirtualTime) -> AsyncIterator[LLMEngine]:
+    llm = LLMEngine(
+        server.base_url,
+        model="fake-model",
+        api_key="sk-test",
+        timeout_s=5.0,
+        fallback=fallback_engine(),
+        backoff_s=0.5,
+        clock=virtual.clock,
+        sleep=virtual.sleep,
+        jitter=lambda: 0.0,
+    )
+    yield llm
+    await llm.aclose()
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 429])
+async def test_transient_http_error_is_retried_with_backoff(
+    shop: Shop, server: FakeOpenAI, retrying: LLMEngine, virtual: VirtualTime, status: int
+) -> None:
+    server.fail(status).fail(status)
+    server.call(("classify", {"intent": "greeting"}), content="Hello! How can I help?")
+    reply = await retrying.reply(shop.turn("hello"))
+    assert reply.engine == "llm" and reply.text == "Hello! How can I help?"
+    assert len(server.requests) == 3
+    assert virtual.slept == [0.5, 1.0]  # exponential backoff
+
+
+@pytest.mark.parametrize(
+    ("header", "value", "waited"),
+    [("Retry-After", "2", 2.0), ("Retry-After", "0", 0.0), ("retry-after-ms", "1500", 1.5)],
+)
+async def test_rate_limit_honours_retry_after(
+    shop: Shop, server: FakeOpenAI, retrying: LLMEngine, virtual: VirtualTime, header: str, value: str, waited: float
+) -> None:
+    server.fail(429, headers={header: value})
+    server.call(("classify", {"intent": "greeting"}), content="Hello!")
+    reply = await retrying.reply(shop.turn("hello"))
+    assert reply.engine == "llm"
+    assert virtual.slept == [waited]
+
+
+async def test_retry_after_beyond_the_turns_time_falls_back_at_once(
+    shop: Shop, server: FakeOpenAI, retrying: LLMEngine, virtual: VirtualTime
+) -> None:
+    server.fail(429, retry_after="30")  # the turn has 5 s
+    server.call(("classify", {"intent": "greeting"}), content="never sent")
+    reply = await retrying.reply(shop.turn("hello"))
     assert reply.engine == "offline-fallback" and reply.text
-    assert len(server.requests) == 1
+    assert len(server.requests) == 1 and virtual.slept == []
+
+
+async def test_persistent_errors_fall_back_after_the_last_retry(
+    shop: Shop, server: FakeOpenAI, retrying: LLMEngine, virtual: VirtualTime
+) -> None:
+    for _ in range(4):
+        server.fail(503)
+    reply = await retrying.reply(shop.turn("hello"))
+    assert reply.engine == "offline-fallback" and reply.text
+    assert len(server.requests) == retrying.max_retries + 1 == 3
+    assert virtual.slept == [0.5, 1.0]
+
+
+@pytest.mark.parametrize("status", [400, 401, 404])
+async def test_client_errors_are_not_retried(
+    shop: Shop, server: FakeOpenAI, retrying: LLMEngine, virtual: VirtualTime, status: int
+) -> None:
+    server.fail(status)
+    reply = await retrying.reply(shop.turn("hello"))
+    assert reply.engine == "offline-fallback"
+    assert len(server.requests) == 1 and virtual.slept == []
+
+
+def test_retry_after_header_forms() -> None:
+    now = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+    assert retry_after(httpx.Headers({"Retry-After": "7"}), now) == 7.0
+    assert retry_after(httpx.Headers({"Retry-After": "Fri, 20 Nov 2026 10:00:03 GMT"}), now) == 3.0
+    assert retry_after(httpx.Headers({"Retry-After": "Fri, 20 Nov 2026 09:00:00 GMT"}), now) == 0.0
+    assert retry_after(httpx.Headers({"Retry-After": "soon"}), now) is None
+    assert retry_after(httpx.Headers({"retry-after-ms": "250", "Retry-After": "1"}), now) == 0.25
+    assert retry_after(httpx.Headers({}), now) is None
+
+
+async def test_orders_are_read_once_while_the_model_thinks(
+    shop: Shop, server: FakeOpenAI, engine: LLMEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reads: list[int] = []  # tool calls recorded when each read of the buyer's orders started
+    real = agent_store.customer_orders
+
+    async def counted(*args: Any) -> Any:
+        reads.append(len(turn.tools.calls))
+        return await real(*args)
+
+    monkeypatch.setattr(agent_store, "customer_orders", counted)
+    server.call(("get_order", {"order_number": "#1003"}), ("classify", {"intent": "order_status"}))
+    server.call(("track_shipment", {"order_number": "#1001"}))
+    server.answer(f"#1003 is paid; #1001 ships with {LUCIA_TRACKING}.")
+    turn = shop.turn("my orders #1003 and #1001?")
+    reply = await engine.reply(turn)
+    assert reply.engine == "llm"
+    assert reads == [0]  # one read, started before the model asked for any tool
+    assert [c.name for c in reply.tool_calls] == ["get_order", "track_shipment"]
+
+
+async def test_verifying_as_someone_else_drops_the_orders_read_ahead(
+    shop: Shop, server: FakeOpenAI, engine: LLMEngine
+) -> None:
+    server.call(("verify_buyer", {"email": "jonas.becker@example.org", "order_number": "#1002"}))
+    server.call(("list_orders", {}))
+    server.answer("You have one order, #1002.")
+    reply = await engine.reply(shop.turn("I am Jonas, jonas.becker@example.org, order #1002"))
+    listed = server.requests[2].last_tool_result()
+    assert [o["number"] for o in listed] == ["#1002"]  # never Lucía's, read ahead for the verified buyer
+    assert reply.engine == "llm"
+
+
+async def test_a_prefetch_nobody_needed_is_stopped_with_the_turn(
+    shop: Shop, server: FakeOpenAI, engine: LLMEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started, stopped = asyncio.Event(), asyncio.Event()
+
+    async def slow_read(*args: Any) -> Any:
+        started.set()
+        try:
+            await asyncio.Event().wait()  # a database that never answers
+        finally:
+            stopped.set()
+
+    monkeypatch.setattr(agent_store, "customer_orders", slow_read)
+    server.call(("classify", {"intent": "greeting"}), content="Hello!")
+    reply = await engine.reply(shop.turn("hello"))
+    assert reply.engine == "llm" and started.is_set()
+    await asyncio.wait_for(stopped.wait(), 1.0)  # cancelled with the turn, not left running
 
 
 async def test_stalled_server_times_out_and_falls_back(shop: Shop, server: FakeOpenAI) -> None:

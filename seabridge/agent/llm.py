@@ -1,25 +1,30 @@
 """The LLM engine: any OpenAI-compatible chat-completions endpoint with tool calling, the offline engine behind it.
 
-`reply` owns the whole turn: the time limit, the tool loop, metrics, and every
-failure (HTTP or connection error, a malformed stream, tool arguments that stay
-malformed, an unknown tool, a reply naming order numbers, tracking numbers or
-prices that no lookup produced, too many tool rounds, the time limit), each of
-which ends with the fallback engine answering the same turn. The model only
-ever sees `Tools`, which are bound to the buyer's scope: no tool takes a
-customer id, so no prompt can reach another buyer's data. Log lines carry a
-reason and a status, never text from the buyer or the model.
+`reply` owns the whole turn: the time limit, retries, the tool loop, metrics,
+and every failure (HTTP or connection error, a malformed stream, tool
+arguments that stay malformed, an unknown tool, a reply naming order numbers,
+tracking numbers or prices that no lookup produced, too many tool rounds, the
+time limit), each of which ends with the fallback engine answering the same
+turn. A 429 or 5xx answer is retried with backoff (the server's Retry-After
+when it gives one) while the turn's time limit leaves room for it. The model
+only ever sees `Tools` (through `llm_tools`), which are bound to the buyer's
+scope: no tool takes a customer id, so no prompt can reach another buyer's
+data. The verified buyer's orders are read while the first completion streams,
+so an order tool call finds them ready. Log lines carry a reason and a
+status, never text from the buyer or the model.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import email.utils
 import json
 import logging
+import random
 import re
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -27,11 +32,10 @@ from zoneinfo import ZoneInfo
 import httpx
 from prometheus_client import Counter, Histogram
 
-from seabridge.agent.catalog import SearchQuery
-from seabridge.agent.classifier import INTENTS, default_classifier
+from seabridge.agent.classifier import default_classifier
 from seabridge.agent.engine import Engine, Reply, Turn
 from seabridge.agent.llm_stream import ChatStream, Completion, StreamError, parse_completion
-from seabridge.agent.views import ProductView, jsonable
+from seabridge.agent.llm_tools import SELF_CONTAINED, TOOL_DEFINITIONS, BadArguments, TurnLog, UnknownTool, call_tool
 from seabridge.metrics import REGISTRY
 from seabridge.settings import Settings
 
@@ -40,6 +44,10 @@ log = logging.getLogger(__name__)
 LLM_TURNS = Counter("seabridge_agent_llm_turns_total", "LLM engine turns by outcome", ["outcome"], registry=REGISTRY)
 LLM_FALLBACKS = Counter(
     "seabridge_agent_llm_fallbacks_total", "LLM turns the fallback engine answered, by reason", ["reason"],
+    registry=REGISTRY,
+)  # fmt: skip
+LLM_RETRIES = Counter(
+    "seabridge_agent_llm_retries_total", "Completion requests sent again after a 429 or 5xx, by reason", ["reason"],
     registry=REGISTRY,
 )  # fmt: skip
 LLM_TOOL_CALLS = Counter(
@@ -51,9 +59,10 @@ LLM_TURN_SECONDS = Histogram(
     buckets=(0.25, 0.5, 1, 2, 4, 8, 15, 30, 60),
 )  # fmt: skip
 
-ESCALATION_REASONS = ("asked_for_person", "frustration", "human_only", "other")
-SELF_CONTAINED = frozenset({"classify", "escalate"})  # tools whose result the model need not see
-MEASURES = ("chest", "waist", "hip", "height", "weight", "foot_length")
+# The tool definitions are the same in every request: serialised once, spliced into each body.
+_TOOLS_JSON = json.dumps(TOOL_DEFINITIONS, ensure_ascii=False, separators=(",", ":")).encode()
+RETRY_MARGIN_S = 0.5  # a retry is made only if this much of the turn's time is left after waiting for it
+MAX_BACKOFF_S = 8.0
 
 SYSTEM_PROMPT = """\
 You are the customer-service assistant of the online store "{store}". Today is {today}.
@@ -75,67 +84,16 @@ one of: {human_only}.
 - Be brief and friendly: a few sentences of plain text."""
 
 
-def _fn(name: str, description: str, properties: dict[str, Any] | None = None, *required: str) -> dict[str, Any]:
-    parameters = {"type": "object", "properties": properties or {}, "required": list(required)}
-    return {"type": "function", "function": {"name": name, "description": description, "parameters": parameters}}
-
-
-_STR, _INT, _NUM = {"type": "string"}, {"type": "integer"}, {"type": "number"}
-_ORDER = {"type": "string", "description": 'Order number as the buyer gave it, e.g. "#1003"'}
-_WORDS = {"type": "array", "items": {"type": "string"}}
-TOOL_DEFINITIONS = [
-    _fn("verify_buyer", "Verify an anonymous buyer by e-mail and the number of one of their orders.",
-        {"email": _STR, "order_number": _ORDER}, "email", "order_number"),
-    _fn("list_orders", "The verified buyer's orders, newest first."),
-    _fn("get_order", "One of the buyer's orders; found=false when it is not theirs.", {"order_number": _ORDER},
-        "order_number"),
-    _fn("track_shipment", "An order's shipments, tracking events and estimated delivery.", {"order_number": _ORDER},
-        "order_number"),
-    _fn("search_products", "Search the catalog with English catalog words and colours, optionally by price.",
-        {"terms": _WORDS, "colors": _WORDS, "max_price": _NUM, "min_price": _NUM}, "terms"),
-    _fn("product_details", "One product with variants, prices, stock and size chart.", {"product_id": _INT},
-        "product_id"),
-    _fn("size_advice", "The chart size for the buyer's body measurements (cm, kg).",
-        {"product_id": _INT, "measurements": {"type": "object", "properties": {m: _NUM for m in MEASURES}}},
-        "product_id", "measurements"),
-    _fn("shipping_quote", "Shipping zone, cost and delivery days for a country.",
-        {"country": {"type": "string", "description": "ISO 3166-1 alpha-2 code"}}, "country"),
-    _fn("store_policies", "Returns window, free-shipping threshold, payment methods, hours, shipping zones."),
-    _fn("open_return", "Open a return request for one of the buyer's orders.", {"order_number": _ORDER, "reason": _STR},
-        "order_number"),
-    _fn("escalate", "Hand the conversation to a human agent.",
-        {"reason": {"type": "string", "enum": list(ESCALATION_REASONS)},
-         "summary": {"type": "string", "description": "A short note for the agent, in the agent's language"}},
-        "reason"),
-    _fn("classify", "Record the intent of the buyer's latest message.",
-        {"intent": {"type": "string", "enum": list(INTENTS)}}, "intent"),
-]  # fmt: skip
-
-
 class LLMError(Exception):
-    def __init__(self, reason: str, status: int | None = None) -> None:
+    def __init__(self, reason: str, status: int | None = None, retry_after: float | None = None) -> None:
         super().__init__(f"llm turn failed: {reason}")
         self.reason = reason
         self.status = status
+        self.retry_after = retry_after  # seconds, from the server's Retry-After
 
-
-class BadArguments(Exception):
-    """Tool arguments the model must correct; the message goes back to the model."""
-
-
-@dataclass(slots=True)
-class _TurnLog:
-    """What one turn's tool calls produced, beyond their results."""
-
-    turn: Turn
-    intent: str = ""
-    escalation: str = ""
-    summary: str = ""
-    products: list[ProductView] = field(default_factory=list)
-    facts: list[str] = field(default_factory=list)  # serialised tool results, for the grounding check
-
-
-Handler = Callable[[_TurnLog, dict[str, Any]], Awaitable[Any]]
+    @property
+    def retryable(self) -> bool:
+        return self.status is not None and (self.status == 429 or self.status >= 500)
 
 
 class LLMEngine:
@@ -151,6 +109,11 @@ class LLMEngine:
         timeout_s: float = 20.0,
         client: httpx.AsyncClient | None = None,
         max_tool_rounds: int = 4,
+        max_retries: int = 2,
+        backoff_s: float = 0.5,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        jitter: Callable[[], float] = random.random,
     ) -> None:
         if not base_url or not model:
             raise ValueError("the LLM engine needs a base URL and a model")
@@ -159,7 +122,12 @@ class LLMEngine:
         self.fallback = fallback
         self.timeout_s = timeout_s
         self.max_tool_rounds = max_tool_rounds
-        self._headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        self.max_retries = max_retries
+        self.backoff_s = backoff_s
+        self._clock, self._sleep, self._jitter = clock, sleep, jitter  # injectable: tests wait without sleeping
+        self._headers = {"Content-Type": "application/json"}
+        if api_key:
+            self._headers["Authorization"] = f"Bearer {api_key}"
         self._owns_client = client is None
         # The client's own timeout is a backstop; the whole-turn asyncio.timeout is the real limit.
         self._client = client or httpx.AsyncClient(timeout=timeout_s + 5.0)
@@ -181,10 +149,17 @@ class LLMEngine:
 
     async def reply(self, turn: Turn) -> Reply:
         started = time.perf_counter()
+        try:
+            return await self._reply(turn, started)
+        finally:
+            turn.tools.cancel_prefetch()  # the model never asked for the orders read ahead for it
+
+    async def _reply(self, turn: Turn, started: float) -> Reply:
         status: int | None = None
+        deadline = self._clock() + self.timeout_s
         try:
             async with asyncio.timeout(self.timeout_s):
-                reply = await self._converse(turn)
+                reply = await self._converse(turn, deadline)
         except TimeoutError:
             reason = "timeout"
         except LLMError as exc:
@@ -214,24 +189,23 @@ class LLMEngine:
 
     # --- the tool loop ---------------------------------------------------------------
 
-    async def _converse(self, turn: Turn) -> Reply:
+    async def _converse(self, turn: Turn, deadline: float) -> Reply:
+        turn.tools.prefetch_orders()  # read while the model thinks; most turns that need them ask at once
         language = reply_language(turn)
         messages = prompt_messages(turn, language)
-        record = _TurnLog(turn)
+        record = TurnLog(turn)
         malformed = 0
         for round_ in range(self.max_tool_rounds + 1):
-            completion = await self._complete(messages)
+            completion = await self._complete(messages, deadline)
             if not completion.tool_calls:
                 break
             messages.append(_assistant_message(completion, round_))
             for call in completion.tool_calls:
-                handler = HANDLERS.get(call.name)
-                if handler is None:
-                    LLM_TOOL_CALLS.labels("unknown", "unknown_tool").inc()
-                    raise LLMError("unknown_tool")
                 try:
-                    arguments = _object(call.arguments)
-                    result = await handler(record, arguments)
+                    content = await call_tool(record, call.name, call.arguments)
+                except UnknownTool:
+                    LLM_TOOL_CALLS.labels("unknown", "unknown_tool").inc()
+                    raise LLMError("unknown_tool") from None
                 except BadArguments as exc:
                     LLM_TOOL_CALLS.labels(call.name, "malformed").inc()
                     malformed += 1
@@ -240,8 +214,6 @@ class LLMEngine:
                     content = json.dumps({"error": f"{exc}; call {call.name} again with valid arguments"})
                 else:
                     LLM_TOOL_CALLS.labels(call.name, "ok").inc()
-                    content = json.dumps(jsonable(result) if result is not None else {"found": False})
-                    record.facts.append(content)
                 messages.append(
                     {"role": "tool", "tool_call_id": _call_id(call.index, call.id, round_), "content": content}
                 )
@@ -256,7 +228,7 @@ class LLMEngine:
             raise LLMError("ungrounded_facts")
         return self._finish(record, text, language)
 
-    def _finish(self, record: _TurnLog, text: str, language: str) -> Reply:
+    def _finish(self, record: TurnLog, text: str, language: str) -> Reply:
         turn, state = record.turn, record.turn.state
         intent = record.intent or default_classifier().classify(turn.text, language).intent
         reason = record.escalation
@@ -280,18 +252,76 @@ class LLMEngine:
             engine=self.name,
         )
 
-    async def _complete(self, messages: list[dict[str, Any]]) -> Completion:
-        payload = {"model": self.model, "messages": messages, "tools": TOOL_DEFINITIONS, "stream": True}
-        async with self._client.stream("POST", self.url, json=payload, headers=self._headers) as response:
+    # --- one completion, with retries ------------------------------------------------------
+
+    async def _complete(self, messages: list[dict[str, Any]], deadline: float) -> Completion:
+        body = request_body(self.model, messages)
+        attempt = 0
+        while True:
+            try:
+                return await self._request(body)
+            except LLMError as exc:
+                if not exc.retryable or attempt >= self.max_retries:
+                    raise
+                delay = self._backoff(attempt, exc.retry_after)
+                if self._clock() + delay + RETRY_MARGIN_S > deadline:
+                    raise  # no time left for another try: the fallback answers now rather than at the limit
+                LLM_RETRIES.labels(exc.reason).inc()
+                await self._sleep(delay)
+                attempt += 1
+
+    def _backoff(self, attempt: int, retry_after: float | None) -> float:
+        if retry_after is not None:
+            return retry_after  # the server said when: earlier would be refused again
+        return min(MAX_BACKOFF_S, self.backoff_s * 2.0**attempt * (1 + 0.25 * self._jitter()))
+
+    async def _request(self, body: bytes) -> Completion:
+        async with self._client.stream("POST", self.url, content=body, headers=self._headers) as response:
             if response.status_code >= 400:
                 await response.aclose()  # the body may echo the prompt: never read into errors or logs
-                raise LLMError("rate_limited" if response.status_code == 429 else "http_error", response.status_code)
+                reason = "rate_limited" if response.status_code == 429 else "http_error"
+                raise LLMError(reason, response.status_code, retry_after(response.headers))
             if response.headers.get("content-type", "").startswith("application/json"):
                 return parse_completion(await response.aread())
             stream = ChatStream()
             async for chunk in response.aiter_bytes():  # read to the end so the connection is reused
                 stream.feed(chunk)
             return stream.close()
+
+
+def request_body(model: str, messages: list[dict[str, Any]]) -> bytes:
+    """The streamed chat-completions request, as JSON."""
+    head = json.dumps(
+        {"model": model, "messages": messages, "stream": True},
+        ensure_ascii=False,
+        separators=(",", ":"),
+        allow_nan=False,
+    ).encode()
+    return head[:-1] + b',"tools":' + _TOOLS_JSON + b"}"
+
+
+def retry_after(headers: httpx.Headers, now: datetime | None = None) -> float | None:
+    """Seconds to wait from `retry-after-ms` (OpenAI) or `Retry-After` (seconds or an HTTP date); None if absent."""
+    raw_ms = headers.get("retry-after-ms")
+    if raw_ms is not None:
+        try:
+            return max(0.0, float(raw_ms) / 1000)
+        except ValueError:
+            pass
+    raw = headers.get("retry-after")
+    if raw is None:
+        return None
+    try:
+        return max(0.0, float(raw))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(raw)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 # --- prompt ------------------------------------------------------------------------------
@@ -339,122 +369,6 @@ def _assistant_message(completion: Completion, round_: int) -> dict[str, Any]:
         for c in completion.tool_calls
     ]
     return {"role": "assistant", "content": completion.content or None, "tool_calls": calls}
-
-
-# --- tools -----------------------------------------------------------------------------------
-
-
-def _object(arguments: str) -> dict[str, Any]:
-    try:
-        value = json.loads(arguments or "{}")
-    except ValueError:
-        raise BadArguments("arguments are not valid JSON") from None
-    if not isinstance(value, dict):
-        raise BadArguments("arguments must be a JSON object")
-    return value
-
-
-def _text(args: dict[str, Any], key: str, *, required: bool = True) -> str:
-    value = args.get(key)
-    if value is None and not required:
-        return ""
-    if isinstance(value, bool) or not isinstance(value, str | int) or not str(value).strip():
-        raise BadArguments(f"{key} must be a non-empty string")
-    return str(value).strip()
-
-
-def _int(args: dict[str, Any], key: str) -> int:
-    value = args.get(key)
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise BadArguments(f"{key} must be an integer")
-    return value
-
-
-def _price(args: dict[str, Any], key: str) -> Decimal | None:
-    value = args.get(key)
-    if value is None:
-        return None
-    if isinstance(value, int | float | str) and not isinstance(value, bool):
-        with contextlib.suppress(InvalidOperation):
-            if (price := Decimal(str(value))).is_finite() and price >= 0:
-                return price
-    raise BadArguments(f"{key} must be a number")
-
-
-def _words(args: dict[str, Any], key: str) -> tuple[str, ...]:
-    value = args.get(key) or []
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise BadArguments(f"{key} must be a list of strings")
-    return tuple(v.strip() for v in value if v.strip())
-
-
-def _measurements(args: dict[str, Any]) -> dict[str, float]:
-    value = args.get("measurements")
-    if not isinstance(value, dict):
-        raise BadArguments("measurements must be an object")
-    given = {k: v for k, v in value.items() if k in MEASURES and v is not None}
-    if not given or not all(type(v) in (int, float) and 0 < v < 1000 for v in given.values()):
-        raise BadArguments(f"measurements must give positive numbers for some of {', '.join(MEASURES)}")
-    return {k: float(v) for k, v in given.items()}
-
-
-async def _verify_buyer(log_: _TurnLog, args: dict[str, Any]) -> Any:
-    buyer = await log_.turn.tools.verify_buyer(_text(args, "email"), _text(args, "order_number"))
-    return {"verified": False} if buyer is None else {"verified": True, "first_name": buyer.first_name}
-
-
-async def _search_products(log_: _TurnLog, args: dict[str, Any]) -> Any:
-    query = SearchQuery(
-        _words(args, "terms"), _words(args, "colors"), _price(args, "min_price"), _price(args, "max_price")
-    )
-    found = await log_.turn.tools.search_products(query)
-    log_.products.extend(found)
-    return found
-
-
-async def _product_details(log_: _TurnLog, args: dict[str, Any]) -> Any:
-    product = await log_.turn.tools.product_details(_int(args, "product_id"))
-    if product is not None:
-        log_.products.append(product)
-    return product
-
-
-async def _escalate(log_: _TurnLog, args: dict[str, Any]) -> Any:
-    reason = _text(args, "reason")
-    log_.escalation = reason if reason in ESCALATION_REASONS else "other"
-    log_.summary = _text(args, "summary", required=False)
-    log_.turn.tools.escalate(log_.escalation)
-    return {"escalated": True}
-
-
-async def _classify(log_: _TurnLog, args: dict[str, Any]) -> Any:
-    intent = _text(args, "intent")
-    if intent not in INTENTS:
-        raise BadArguments(f"intent must be one of {', '.join(INTENTS)}")
-    log_.intent = intent
-    return {"ok": True}
-
-
-HANDLERS: dict[str, Handler] = {
-    "verify_buyer": _verify_buyer,
-    "list_orders": lambda log_, args: log_.turn.tools.list_orders(),
-    "get_order": lambda log_, args: log_.turn.tools.get_order(_text(args, "order_number")),
-    "track_shipment": lambda log_, args: log_.turn.tools.track_shipment(_text(args, "order_number")),
-    "search_products": _search_products,
-    "product_details": _product_details,
-    "size_advice": lambda log_, args: log_.turn.tools.size_advice(_int(args, "product_id"), _measurements(args)),
-    "shipping_quote": lambda log_, args: log_.turn.tools.shipping_quote(_text(args, "country").upper()),
-    "store_policies": lambda log_, args: log_.turn.tools.store_policies(),
-    "open_return": lambda log_, args: log_.turn.tools.open_return(
-        _text(args, "order_number"), _text(args, "reason", required=False)
-    ),
-    "escalate": _escalate,
-    "classify": _classify,
-}
 
 
 # --- grounding ---------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ handoff summary.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -58,7 +59,8 @@ class Tools:
         self._conversation_id = conversation_id
         self.now = now
         self._on_verified = on_verified
-        self._orders: list[OrderView] | None = None
+        # The buyer's orders, read at most once a turn: by the first order tool, or earlier by `prefetch_orders`.
+        self._orders: asyncio.Task[list[OrderView]] | None = None
         self.calls: list[ToolCall] = []
 
     @property
@@ -79,21 +81,44 @@ class Tools:
             except VerificationFailed:
                 return None
         self._customer_id = customer.id
-        self._orders = None
+        self.cancel_prefetch()
+        self._orders = None  # another buyer's orders, if any, are never shown to this one
         if self._on_verified is not None:
             await self._on_verified(customer.id)
         return buyer_profile(customer)
 
     # --- orders and shipments ---------------------------------------------------
 
+    def prefetch_orders(self) -> None:
+        """Start reading the verified buyer's orders now (while a model thinks); order tools then wait for it."""
+        if self._customer_id is not None and self._orders is None:
+            self._orders = asyncio.create_task(self._read_orders(self._customer_id))
+            self._orders.add_done_callback(lambda task: task.cancelled() or task.exception())  # awaited or dropped
+
+    def cancel_prefetch(self) -> None:
+        """Stop a read `prefetch_orders` started that nothing waited for (the turn is over)."""
+        if self._orders is not None and not self._orders.done():
+            self._orders.cancel()
+            self._orders = None
+
+    async def _read_orders(self, customer_id: int) -> list[OrderView]:
+        async with self._sessions() as session:
+            rows = await agent_store.customer_orders(session, self.store.id, customer_id)
+            return [self._order_view(order) for order in rows]
+
     async def _load_orders(self) -> list[OrderView]:
         if self._customer_id is None:
             return []
-        if self._orders is None:
-            async with self._sessions() as session:
-                rows = await agent_store.customer_orders(session, self.store.id, self._customer_id)
-                self._orders = [self._order_view(order) for order in rows]
-        return self._orders
+        if (
+            self._orders is not None
+            and self._orders.done()
+            and (self._orders.cancelled() or self._orders.exception() is not None)
+        ):
+            self._orders = None  # a read that failed or was stopped is tried again
+        self.prefetch_orders()
+        assert self._orders is not None
+        # Shielded: a turn that gives up waiting (the LLM's time limit) leaves the read to its fallback engine.
+        return await asyncio.shield(self._orders)
 
     async def list_orders(self) -> list[OrderView]:
         """The verified buyer's orders, newest first (empty for an anonymous buyer)."""

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from seabridge.db.agent import AgentState, ReturnRequest
 from seabridge.db.conversations import Conversation, Message
@@ -144,11 +144,12 @@ async def customer_orders(session: AsyncSession, store_id: int, customer_id: int
         .where(Order.store_id == store_id, Order.customer_id == customer_id)
         .order_by(Order.placed_at.desc(), Order.id.desc())
         .options(
-            selectinload(Order.lines),
-            selectinload(Order.shipments).selectinload(Shipment.checkpoints),
+            # Two round trips, not four: lines come with their order, checkpoints with their shipment.
+            joinedload(Order.lines),
+            selectinload(Order.shipments).joinedload(Shipment.checkpoints),
         )
     )
-    return list(rows)
+    return list(rows.unique())
 
 
 async def catalog_version(session: AsyncSession, store_id: int) -> tuple[int, str]:

@@ -102,9 +102,12 @@ class FakeOpenAI:
         self._scripts.append(Script("calls", content=content, calls=made))
         return self
 
-    def fail(self, status: int = 500, *, retry_after: str | None = None) -> Self:
-        headers = {"Retry-After": retry_after} if retry_after is not None else {}
-        self._scripts.append(Script("fail", status=status, headers=headers))
+    def fail(self, status: int = 500, *, retry_after: str | None = None, headers: dict[str, str] | None = None) -> Self:
+        """Answer with an OpenAI-style error body and `status` (with a Retry-After header, or any `headers`)."""
+        sent = dict(headers or {})
+        if retry_after is not None:
+            sent["Retry-After"] = retry_after
+        self._scripts.append(Script("fail", status=status, headers=sent))
         return self
 
     def stall(self, seconds: float = 30.0) -> Self:
