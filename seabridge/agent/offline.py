@@ -28,9 +28,12 @@ ORDER_INTENTS = frozenset(
 )
 # Intents a bare country continues ("and to France?").
 COUNTRY_INTENTS = frozenset({"delivery_time", "shipping_cost"})
+RETURN_INTENTS = frozenset({"return_policy", "return_request"})
 PRODUCT_INTENTS = frozenset({"product_question", "size_advice", "product_recommendation"})
 # Keywords too common to outweigh another intent ("my order", "hello", "exchange").
 _GENERIC = frozenset({"greeting", "order_status", "return_policy", "other"})
+# What a buyer says after an order answer that is not about another order, even naming a product.
+_OWN_TOPICS = frozenset({"complaint", "feedback", "greeting"})
 # Concrete requests an angry buyer still means literally.
 _REQUESTS = frozenset(
     {"human_agent", "cancel_order", "change_order", "return_request", "refund_status", "payment_problem", "invoice"}
@@ -157,6 +160,8 @@ class OfflineEngine:
                 return "order_status"
             if entities.country and state.last_intent in COUNTRY_INTENTS:
                 return state.last_intent
+        if intent == "delivery_time" and not entities.country and state.last_intent in RETURN_INTENTS:
+            return "return_policy"  # "how many days do I have?" while talking about a return
             if entities.measurements and (state.product or state.last_intent == "size_advice"):
                 return "size_advice"
             if intent == "other" and entities.email and state.last_intent in ORDER_INTENTS:
@@ -206,8 +211,9 @@ class OfflineEngine:
         was discussed ("in blue?") asks about that product."""
         intent, state, ents, tools = ctx.intent, ctx.state, ctx.entities, ctx.turn.tools
         named = bool(ents.product_terms)
-        if intent == "product_question" and not state.product and named and not tools.title_matches(ctx.turn.text):
-            return "product_recommendation"
+        asks_a_fact = "product_question" in ctx.prediction.keywords  # "is it compatible with...", "made of"
+        if intent == "product_question" and not (state.product or asks_a_fact) and named:
+            return intent if tools.title_matches(ctx.turn.text) else "product_recommendation"
         if intent == "product_recommendation" and state.product and not named and (ents.colors or ents.sizes):
             return "product_question"
         return intent
@@ -229,7 +235,9 @@ class OfflineEngine:
         if not (asked or follow_up) or not turn.tools.verified:
             return intent
         short = len(tokens(fold(turn.text))) <= 8 or any(is_unspaced(c) for c in turn.text[:40])
-        if not asked and not (short and intent not in ("complaint", "human_agent", "goodbye")):
+        if intent in ("human_agent", "goodbye") or (not asked and intent in _OWN_TOPICS):
+            return intent
+        if not asked and not short:
             return intent
         if not (ctx.entities.terms or ctx.entities.latin_words):
             return intent
