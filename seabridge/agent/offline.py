@@ -180,11 +180,16 @@ class OfflineEngine:
         intent = ctx.intent
         if ctx.cue("injection") or ctx.cue("other_person"):
             return intent if intent == "order_status" else "other"
-        if intent in _REQUESTS or intent == "complaint":
+        if (intent in _REQUESTS and intent in ctx.prediction.keywords) or intent == "complaint":
             return intent
         if ctx.cue("frustration") or ctx.cue("not_helpful"):
-            if intent == "order_status" and (ctx.entities.order_numbers or ctx.entities.bare_numbers):
-                return intent
+            ents = ctx.entities
+            if (
+                intent == "order_status"
+                and intent in ctx.prediction.keywords
+                and (ents.order_numbers or ents.bare_numbers)
+            ):
+                return intent  # "this is ridiculous, where is order #1177?": still a question to answer
             return "complaint"
         return intent
 
@@ -261,8 +266,10 @@ class OfflineEngine:
             score += 2
         if shouting:
             score += 1
-        if text.count("!") >= 3 or text.count("?") >= 3:
+        if text.count("!") >= 3 or text.count("?") >= 3 or "!!" in text or "??" in text:
             score += 1
+        if any(len(word) >= 4 and word.isalpha() and word.isupper() for word in text.split()):
+            score += 1  # one shouted word: "and NOTHING!!"
         if ctx.intent == "complaint":
             score += 2  # something went wrong: two complaints in a row are frustration that persists
         frustrated = score >= 2
