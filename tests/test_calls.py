@@ -46,7 +46,6 @@ def call_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Serv
         yield server, first, second
     finally:
         server.stop()
-        print("".join(server.output)[-6000:])
 
 
 @pytest.fixture
