@@ -224,6 +224,8 @@ def test_eval_cli_rejects_a_bad_suite(tmp_path: Path) -> None:
         ("en", "how long to uk", "GB", None),
         ("ja", "ネクタイはありますか", "", None),  # タイ (Thailand) inside ネクタイ (necktie)
         ("ja", "タイまで何日かかりますか", "TH", None),
+        ("ru", "сколько идёт доставка в Германию?", "DE", None),  # declined names
+        ("ar", "كم يستغرق الشحن للسعودية", "SA", None),  # a clitic before the name
     ],
 )
 def test_country_names_that_fold_into_everyday_words(

@@ -116,6 +116,7 @@ class _Reader:
 
     countries: PhraseMatcher[str]  # folded names that are safe to read folded
     strict_countries: tuple[tuple[re.Pattern[str], str, bool], ...]  # (pattern on the text, ISO, not first word)
+    inflected_countries: tuple[tuple[re.Pattern[str], str, bool], ...]  # (pattern on the folded text, ISO, _)
     terms: PhraseMatcher[str]
     colors: PhraseMatcher[str]
 
@@ -126,6 +127,7 @@ def _reader(code: str) -> _Reader:
     words = {w for key in [*loc.terms, *loc.colors] for w in tokens(key)}
     safe: list[tuple[str, str]] = []
     strict: list[tuple[re.Pattern[str], str, bool]] = []
+    inflected: list[tuple[re.Pattern[str], str, bool]] = []  # run on the folded text
     for name, iso in loc.country_names:
         folded = fold(name)
         if len(folded) < 2:
@@ -142,14 +144,22 @@ def _reader(code: str) -> _Reader:
             strict.append((re.compile(rf"(?<![{_KATAKANA}]){written}(?![{_KATAKANA}])"), iso, False))
         else:
             safe.append((folded, iso))
+            if len(folded) >= 5 and _CYRILLIC.fullmatch(folded) and folded[-1] in "аяь":  # "в Германию", "из Франции"
+                stem = re.escape(folded[:-1])
+                inflected.append((re.compile(rf"(?<!\w){stem}\w{{0,3}}(?!\w)"), iso, False))
+            elif _ARABIC_NAME.fullmatch(folded):  # "لالمانيا", "والسعوديه": a clitic before the name
+                inflected.append((re.compile(rf"(?<!\w)(?:[وفبلك]|ل?ل|ال){re.escape(folded)}(?!\w)"), iso, False))
     return _Reader(
         countries=PhraseMatcher(safe, whole_words=True),
         strict_countries=tuple(strict),
+        inflected_countries=tuple(inflected),
         terms=PhraseMatcher(loc.terms.items(), prefix_from=_INFLECTED),  # "bouilloires", "Stirnlampen"
         colors=PhraseMatcher(loc.colors.items(), whole_words=True),
     )
 
 
+_CYRILLIC = re.compile(r"[\u0400-\u04ff ]+")
+_ARABIC_NAME = re.compile(r"[\u0600-\u06ff]{3,}")
 _SENTENCE_START = re.compile(r"(?:^|[.!?。！？]\s*)[\W\d_]*$")
 
 
@@ -159,6 +169,11 @@ def _country(text: str, folded: str, reader: _Reader) -> tuple[int, str] | None:
     for start, _, iso in reader.countries.spans(folded):
         best = (start, iso)
         break
+    if best is None:
+        for pattern, iso, _ in reader.inflected_countries:
+            found = pattern.search(folded)
+            if found and (best is None or found.start() < best[0]):
+                best = (found.start(), iso)
     for pattern, iso, not_first in reader.strict_countries:
         for match in pattern.finditer(text):
             if not_first and _SENTENCE_START.search(text[: match.start()]):

@@ -151,7 +151,8 @@ class OfflineEngine:
             return "size_advice"
         if pending == "country" and entities.country and not confident:
             return state.pending_intent or "delivery_time"
-        if pending == "product" and (entities.terms or entities.latin_words) and not confident:
+        names_product = entities.terms or any(turn.tools.knows(w) for w in entities.latin_words)
+        if pending == "product" and names_product and not entities.order_numbers and not confident:
             return state.pending_intent or "product_question"
         if intent == "other" or not confident:
             if entities.order_numbers and not entities.measurements:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
 
-from seabridge.agent.catalog import SearchQuery
+from seabridge.agent.catalog import SearchQuery, words
 from seabridge.agent.offline import ORDER_INTENTS, Context, ordinal
 from seabridge.agent.views import OrderView, ProductView, ShipmentView
 
@@ -196,10 +196,11 @@ def holds(order: OrderView, title: str) -> bool:
 
 async def _order_naming(ctx: Context, orders: list[OrderView]) -> OrderView | None:
     """The one order holding the product the buyer names ("the curtains one"), if any."""
+    said = set(words(ctx.turn.text))
     for title in await mentioned_titles(ctx):
         holding = [o for o in orders if holds(o, title)]
-        if holding:
-            return holding[0]
+        if holding:  # the variant the buyer names decides between orders of one product ("the 500 mm one")
+            return max(holding, key=lambda o: max(len(said & set(words(item))) for item in o.items))
     wanted = {c.lower() for c in ctx.entities.colors}
     if wanted:
         holding = [o for o in orders if any(w in item.lower().split(" - ")[-1] for item in o.items for w in wanted)]
@@ -367,9 +368,16 @@ async def payment_methods(ctx: Context) -> None:
 
 
 async def payment_problem(ctx: Context) -> None:
-    await ctx.turn.tools.store_policies()
+    tools = ctx.turn.tools
+    await tools.store_policies()
     ctx.say("payment_problem", methods=_methods(ctx))
     ctx.note = True
+    number = (ctx.entities.order_numbers or ctx.entities.bare_numbers or [""])[0]
+    order = await tools.get_order(number) if number and tools.verified else None
+    if order is not None:
+        ctx.state.order = order.number
+        ctx.say("payment_problem_order", order=order.number)
+        ctx.fact(f"payment problem on {order.number} (payment {order.financial_status})")
 
 
 async def invoice(ctx: Context) -> None:
@@ -444,7 +452,7 @@ async def discount(ctx: Context) -> None:
 
 async def complaint(ctx: Context) -> None:
     tools = ctx.turn.tools
-    number = (ctx.entities.order_numbers or [""])[0] or ctx.state.order
+    number = (ctx.entities.order_numbers or ctx.entities.bare_numbers or [""])[0] or ctx.state.order
     order = await tools.get_order(number) if number and tools.verified else None
     if order is not None:
         ctx.state.order = order.number
