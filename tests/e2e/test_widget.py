@@ -121,6 +121,35 @@ def test_buyer_verifies_by_email_and_order_number(live: Live, open_page: OpenPag
     expect(page.locator(".ok")).to_contain_text("Verified")
 
 
+def test_spanish_buyer_asks_for_a_person_and_an_agent_answers(live: Live, open_page: OpenPage) -> None:
+    page, _ = open_page(locale="es-ES")
+    page.goto(live.url + "/demo-store")
+    page.get_by_role("button", name="Abrir chat").click()
+    email, order = first_order()
+    page.locator("summary").click()
+    page.get_by_label("Correo electrónico").fill(email)
+    page.get_by_label("Número de pedido").fill(order)
+    page.get_by_role("button", name="Verificar", exact=True).click()
+    expect(page.locator(".ok")).to_contain_text("Verificado")
+    say(page, f"Hola, ¿dónde está mi pedido {order}? Ya tarda mucho.")
+    expect(page.locator("li.them").last).to_contain_text(order.lstrip("#"), timeout=WAIT_MS)
+    say(page, "Quiero hablar con una persona, por favor")
+    expect(page.locator(".notice")).to_have_text("Una persona de nuestro equipo se unirá en breve.", timeout=WAIT_MS)
+    with httpx.Client(base_url=live.url, timeout=10) as client:
+        login = {"store": live.store_slug, "email": live.agent_email, "password": live.agent_password}
+        auth = {"Authorization": f"Bearer {client.post('/v1/auth/login', json=login).json()['token']}"}
+        conv = client.post("/v1/widget/conversation", headers={"Authorization": f"Bearer {buyer_token(page, live)}"})
+        sent = client.post(
+            f"/v1/conversations/{conv.json()['id']}/messages",
+            json={"client_msg_id": "agent-e2e-1", "text": "Hola, soy Mei. Reviso tu pedido ahora."},
+            headers=auth,
+        )
+        assert sent.status_code == 201, sent.text
+    answer = page.locator("li.them").filter(has_text="soy Mei")
+    expect(answer).to_be_visible(timeout=WAIT_MS)
+    expect(answer.locator(".who")).to_have_text("Equipo")
+
+
 def test_network_loss_while_sending_loses_and_doubles_nothing(live: Live, open_page: OpenPage) -> None:
     page, errors = open_page(locale="en-US")
     errors.allowed.extend(NETWORK_ERRORS)

@@ -421,6 +421,7 @@ export class Widget {
       if (attr) node.setAttribute(attr, this.t[key]);
       else node.textContent = this.t[key];
     }
+    if (!this.verifiedNote.hidden) this.showVerified();
   }
 
   /** The buyer writes in another language than the browser's: follow the buyer. */
