@@ -29,6 +29,9 @@ INTENTS = (
 # Intents that open a message before the request: their keywords are set aside to read the rest.
 _OPENERS = frozenset({"greeting"})
 ALPHA = 0.3
+# The n-gram features of one message are far from independent (a word and its letter pieces say the same
+# thing), so their summed log-likelihoods are scaled down before the keywords and the prior are added.
+EVIDENCE_SCALE = 0.3
 KEYWORD_WEIGHT = 6.0
 MIN_CONFIDENCE = 0.30
 
@@ -133,7 +136,7 @@ class IntentClassifier:
             for index, gain in self.gains[f]:
                 totals[index] += gain
         scores = {
-            intent: self.log_prior[intent] + len(feats) * self.log_unseen[intent] + totals[index]
+            intent: self.log_prior[intent] + EVIDENCE_SCALE * (len(feats) * self.log_unseen[intent] + totals[index])
             for index, intent in enumerate(INTENTS)
         }
         matched: list[str] = []
