@@ -113,6 +113,8 @@ class WebhookDispatcher:
     prune_page: int = PRUNE_PAGE
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
     _next_prune: datetime | None = None
+    # What the last pass found about the next retry, when it sent nothing (else unknown: None).
+    _next_due: tuple[datetime | None] | None = None
 
     @classmethod
     def for_state(cls, state: AppState, **options: Any) -> WebhookDispatcher:
@@ -196,8 +198,11 @@ class WebhookDispatcher:
             await asyncio.sleep(0)  # one page per transaction: let the message writer in between
 
     async def _seconds_to_next_due(self) -> float | None:
-        async with self.sessions() as session:
-            due = await store.next_due_at(session)
+        if self._next_due is not None:
+            (due,) = self._next_due
+        else:
+            async with self.sessions() as session:
+                due = await store.next_due_at(session)
         return None if due is None else (due - self.clock()).total_seconds()
 
     async def run_once(self, http: httpx.AsyncClient | None = None) -> bool:
@@ -207,10 +212,12 @@ class WebhookDispatcher:
                 timeout=self.timeout_s, follow_redirects=False, transport=self.transport
             ) as own:
                 return await self.run_once(own)
+        # One transaction for the pass's bookkeeping: under chat load a pass runs several times a
+        # second, and on SQLite each session is a few round trips through aiosqlite's thread.
         async with self.sessions() as session, session.begin():
             taken = await store.fan_out(session, self.clock())
-        async with self.sessions() as session:
             due = await store.due_ids(session, self.clock(), self.batch)
+            self._next_due = None if due else (await store.next_due_at(session),)
         for delivery_id in due:
             await self._attempt(http, delivery_id)
         # A full page means more are waiting; otherwise the pass took everything there was,

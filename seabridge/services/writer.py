@@ -22,6 +22,7 @@ import asyncio
 import contextlib
 import logging
 import sqlite3
+import threading
 from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -31,7 +32,7 @@ from typing import Any, TypeVar
 from sqlalchemy import JSON, Connection, Dialect, Table, bindparam, create_engine, event, insert, select, update
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import manager_of_class
 
@@ -91,12 +92,12 @@ class MessageWriter:
         self._task: asyncio.Task[None] | None = None
         bind = sessions.kw.get("bind")
         self._thread: _WriterThread | None = None
-        if (
-            isinstance(bind, AsyncEngine)
-            and bind.dialect.name == "sqlite"
-            and (bind.url.database or ":memory:") != ":memory:"
-        ):
-            self._thread = _WriterThread(bind.url)
+        self._loop_thread: _LoopThread | None = None
+        if isinstance(bind, AsyncEngine) and bind.dialect.name == "sqlite":
+            if (bind.url.database or ":memory:") != ":memory:":
+                self._thread = _WriterThread(bind.url)
+        elif isinstance(bind, AsyncEngine):
+            self._loop_thread = _LoopThread(bind.url)
 
     async def submit(self, item: PendingSend) -> tuple[Message, bool]:
         self._queue.append(item)
@@ -112,6 +113,8 @@ class MessageWriter:
                 await self._task
         if self._thread is not None:
             await asyncio.to_thread(self._thread.close)
+        if self._loop_thread is not None:
+            await asyncio.to_thread(self._loop_thread.close)
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
@@ -164,6 +167,8 @@ class MessageWriter:
         if self._thread is not None:
             loop = asyncio.get_running_loop()
             return await loop.run_in_executor(self._thread.executor, self._thread.write, self._store_batch, batch, now)
+        if self._loop_thread is not None:
+            return await self._loop_thread.write(self._store_batch, batch, now)
         async with self._sessions() as session, session.begin():
             return await session.run_sync(self._store_batch, batch, now)
 
@@ -386,6 +391,10 @@ def _take_seqs(
     return last
 
 
+Results = list[tuple[Message, bool] | Exception]  # one per send of a batch, in order
+Store = Callable[[Session, list[PendingSend], datetime], Results]
+
+
 class _WriterThread:
     """SQLite only: the batch's transaction on a plain sqlite3 connection in a thread of its own.
 
@@ -403,7 +412,7 @@ class _WriterThread:
 
     def write(
         self,
-        store: Callable[[Session, list[PendingSend], datetime], list[tuple[Message, bool] | Exception]],
+        store: Store,
         batch: list[PendingSend],
         now: datetime,
     ) -> list[tuple[Message, bool] | Exception]:
@@ -413,6 +422,41 @@ class _WriterThread:
     def close(self) -> None:
         self.executor.shutdown(wait=True)
         self.engine.dispose()
+
+
+class _LoopThread:
+    """PostgreSQL: the batch's transaction on an event loop of its own, in a thread of its own.
+
+    The same reason as `_WriterThread`: on the app's loop every statement's round trip
+    waits behind the loop's other work (the fan-out of the previous batch, above all). Here
+    the writer's asyncpg connections belong to the writer's loop, and the app's loop waits
+    for one future per batch.
+    """
+
+    def __init__(self, url: URL) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.engine = create_async_engine(url, pool_size=2, max_overflow=0, pool_pre_ping=True)
+        self.thread = threading.Thread(target=self.loop.run_forever, name="message-writer", daemon=True)
+        self.thread.start()
+
+    async def write(
+        self, store: Store, batch: list[PendingSend], now: datetime
+    ) -> list[tuple[Message, bool] | Exception]:
+        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(self._write(store, batch, now), self.loop))
+
+    async def _write(
+        self, store: Store, batch: list[PendingSend], now: datetime
+    ) -> list[tuple[Message, bool] | Exception]:
+        async with AsyncSession(self.engine, expire_on_commit=False) as session, session.begin():
+            return await session.run_sync(store, batch, now)
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            asyncio.run_coroutine_threadsafe(self.engine.dispose(), self.loop).result(timeout=10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(timeout=10)
+        if not self.thread.is_alive():
+            self.loop.close()
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
