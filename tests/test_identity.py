@@ -10,7 +10,7 @@ import jwt
 
 from seabridge import security
 from seabridge.state import AppState
-from seabridge.storage import agents, stores
+from seabridge.storage import agents, conversations, stores
 from tests.conftest import StoreHandle, make_store
 
 FIXTURE = Path(__file__).parent / "fixtures" / "shop_export"
@@ -169,3 +169,38 @@ async def test_buyer_tokens_cannot_be_forged_or_moved(state: AppState, client: h
 async def test_unknown_store_public_key(client: httpx.AsyncClient) -> None:
     res = await client.post("/v1/widget/sessions", json={"store": "pk_nope"})
     assert res.status_code == 404
+
+
+async def test_verifying_binds_the_visitors_open_conversations_only(state: AppState, client: httpx.AsyncClient) -> None:
+    handle, pk, _ = await shop(state)
+    anon = (await client.post("/v1/widget/sessions", json={"store": pk})).json()
+    other = (await client.post("/v1/widget/sessions", json={"store": pk})).json()
+    async with state.sessions() as session, session.begin():
+        mine = await conversations.create_conversation(
+            session, handle.id, visitor_id=anon["visitor_id"], customer_id=None, language="es"
+        )
+        theirs = await conversations.create_conversation(
+            session, handle.id, visitor_id=other["visitor_id"], customer_id=None, language="de"
+        )
+        ids = (mine.id, theirs.id)
+    auth = {"Authorization": f"Bearer {anon['token']}"}
+    ok = await client.post(
+        "/v1/widget/verify", headers=auth, json={"email": "lucia.fernandez@example.com", "order_number": "#1001"}
+    )
+    assert ok.status_code == 200, ok.text
+    lucia = ok.json()["customer_id"]
+    async with state.sessions() as session:
+        bound = {
+            c.id: c.customer_id for c in [await conversations.get_conversation(session, handle.id, i) for i in ids]
+        }
+    assert bound == {ids[0]: lucia, ids[1]: None}
+
+    # Proving a second identity from the same browser never moves a conversation to another customer.
+    again = await client.post(
+        "/v1/widget/verify", headers=auth, json={"email": "jonas.becker@example.org", "order_number": "#1002"}
+    )
+    assert again.status_code == 200, again.text
+    assert again.json()["customer_id"] != lucia
+    async with state.sessions() as session:
+        conv = await conversations.get_conversation(session, handle.id, ids[0])
+    assert conv is not None and conv.customer_id == lucia

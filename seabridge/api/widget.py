@@ -16,7 +16,7 @@ from seabridge.api.errors import ApiError
 from seabridge.api.schemas import ObjectId, errors
 from seabridge.ratelimit import SlidingWindow
 from seabridge.services import identity
-from seabridge.storage import catalog, customers, orders, stores
+from seabridge.storage import catalog, conversations, customers, orders, stores
 
 router = APIRouter(prefix="/v1/widget", tags=["widget"], responses=errors(400, 401, 404, 422))
 
@@ -89,8 +89,10 @@ async def start_session(body: SessionRequest, session: Session, state: State) ->
             customer = await identity.from_identity_token(session, store, secret, body.identity_token)
         except security.TokenError as exc:
             raise ApiError(401, str(exc), code="identity_invalid") from exc
-        await session.commit()
     visitor = body.visitor_id or identity.new_visitor_id()
+    if customer is not None:
+        await conversations.claim_for_customer(session, store.id, visitor, customer.id)
+        await session.commit()
     issued = identity.issue(state.server_key, store.id, visitor, customer, state.settings.buyer_token_hours * 3600)
     return _identity(issued)
 
@@ -104,6 +106,8 @@ async def verify(body: VerifyRequest, buyer: Buyer, session: Session, state: Sta
         customer = await identity.verify_by_order(session, buyer.store_id, body.email, body.order_number)
     except identity.VerificationFailed as exc:
         raise ApiError(400, str(exc), code="verification_failed") from exc
+    await conversations.claim_for_customer(session, buyer.store_id, buyer.visitor_id, customer.id)
+    await session.commit()
     issued = identity.issue(
         state.server_key,
         buyer.store_id,

@@ -90,6 +90,24 @@ async def latest_open_for_visitor(session: AsyncSession, store_id: int, visitor_
     )
 
 
+async def claim_for_customer(session: AsyncSession, store_id: int, visitor_id: str, customer_id: int) -> int:
+    """A visitor who has just proved who they are: their open, still anonymous conversations become the
+    customer's, so the bot and the agents see the verified buyer without asking again. Never rebinds a
+    conversation that already belongs to a customer."""
+    result = await session.execute(
+        update(Conversation)
+        .where(
+            Conversation.store_id == store_id,
+            Conversation.visitor_id == visitor_id,
+            Conversation.customer_id.is_(None),
+            Conversation.status.in_(OPEN_STATUSES),
+        )
+        .values(customer_id=customer_id)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 async def list_conversations(
     session: AsyncSession,
     store_id: int,
