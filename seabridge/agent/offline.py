@@ -32,6 +32,11 @@ RETURN_INTENTS = frozenset({"return_policy", "return_request"})
 PRODUCT_INTENTS = frozenset({"product_question", "size_advice", "product_recommendation"})
 # Keywords too common to outweigh another intent ("my order", "hello", "exchange").
 _GENERIC = frozenset({"greeting", "order_status", "return_policy", "other"})
+# Intents a message keeps even when it names a product's title.
+_KEEP_OVER_TITLE = frozenset(
+    {"product_question", "product_recommendation", "size_advice", "complaint", "human_agent", "feedback", "discount"}
+    | ORDER_INTENTS
+)
 # What a buyer says after an order answer that is not about another order, even naming a product.
 _OWN_TOPICS = frozenset({"complaint", "feedback", "greeting"})
 # Concrete requests an angry buyer still means literally.
@@ -216,6 +221,12 @@ class OfflineEngine:
         product ("do you have waterproof speakers?") is a search; and a bare colour or size after a product
         was discussed ("in blue?") asks about that product."""
         intent, state, ents, tools = ctx.intent, ctx.state, ctx.entities, ctx.turn.tools
+        if ents.measurements and "size_advice" in ctx.prediction.keywords and intent in PRODUCT_INTENTS:
+            return "size_advice"  # "recommend me a size: waist 72"
+        titled = tools.title_matches(ctx.turn.text)
+        unclaimed = intent not in ctx.prediction.keywords and intent not in _KEEP_OVER_TITLE
+        if titled and unclaimed:
+            return "product_question"  # a product named by its title, and nothing else clearly asked
         named = bool(ents.product_terms)
         asks_a_fact = "product_question" in ctx.prediction.keywords  # "is it compatible with...", "made of"
         if intent == "product_question" and not (state.product or asks_a_fact) and named:
