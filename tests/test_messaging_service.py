@@ -175,6 +175,31 @@ async def test_translation_follows_delivery_as_an_update(state: AppState) -> Non
         await state.messaging.translator.aclose()
 
 
+async def test_an_assigned_agent_reads_translations_into_their_own_language(state: AppState) -> None:
+    async with FakeLibreTranslate() as server:
+        state.messaging.translator = LibreTranslateTranslator(server.base_url)
+        shop = await make_store(state)  # default language "en"
+        async with state.sessions() as session, session.begin():
+            greta = await agents.create_agent(
+                session, shop.id, email="greta@example.com", name="Greta", role="agent", password="x" * 12
+            )
+            greta.language = "de"
+        me = buyer(shop.id, language="es")
+        conv = await state.messaging.open_for_buyer(me)
+        staff = Actor(shop.id, "agent", str(greta.id), role="agent")
+        await state.messaging.change_status(staff, conv.id, "waiting")
+        await state.messaging.change_status(staff, conv.id, "assigned", agent_id=greta.id)
+        events, task = await collect(state)
+        try:
+            sent = await state.messaging.send(me, conv.id, "t-de", "¿Dónde está mi pedido?")
+            updated = await next_event(events, "message_updated")
+        finally:
+            task.cancel()
+        assert updated.seq == sent.message.seq
+        assert set(updated.payload["translations"]) == {"en", "de"}
+        await state.messaging.translator.aclose()
+
+
 async def test_tracking_update_posts_a_system_message_to_the_buyer(state: AppState, client: httpx.AsyncClient) -> None:
     files = {name: (FIXTURE / name).read_bytes() for name in ("products.csv", "customers.csv", "orders.csv")}
     shop = await make_store(state, files)

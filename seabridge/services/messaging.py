@@ -25,8 +25,8 @@ from seabridge.db.conversations import Conversation, Message
 from seabridge.moderation import Action, ModerationConfig, Moderator
 from seabridge.ratelimit import SlidingWindow
 from seabridge.services.writer import ConversationMissing, MessageWriter, PendingSend
+from seabridge.storage import agents, stores
 from seabridge.storage import conversations as store
-from seabridge.storage import stores
 from seabridge.translation import NoTranslator, TranslationError, Translator
 
 log = logging.getLogger(__name__)
@@ -419,7 +419,10 @@ class MessagingService:
             elif status == "assigned":
                 conv.assigned_agent_id = agent_id
                 conv.waiting_since = None
-                await store.ensure_participant(session, conv, "agent", str(agent_id), "")
+                # The agent's working language makes translations into it (see _translate).
+                agent = await agents.get_agent(session, conv.store_id, agent_id) if agent_id is not None else None
+                language = agent.language if agent is not None else ""
+                await store.ensure_participant(session, conv, "agent", str(agent_id), language)
             elif status == "closed":
                 conv.closed_at = now
             event = OUTBOX_EVENT_FOR_STATUS.get(status)
