@@ -280,8 +280,10 @@ class OfflineEngine:
             score += 1
         if text.count("!") >= 3 or text.count("?") >= 3 or "!!" in text or "??" in text:
             score += 1
-        if any(len(word) >= 4 and word.isalpha() and word.isupper() for word in text.split()):
+        if any(len(word) >= 4 and word.isupper() for word in re.findall(r"[^\W\d_]+", text)):
             score += 1  # one shouted word: "and NOTHING!!"
+        if "complaint" in ctx.prediction.keywords and ctx.intent != "complaint":
+            score += 1  # "broken", "disappointed" in a message about something else
         if ctx.intent == "complaint":
             score += 2  # something went wrong: two complaints in a row are frustration that persists
         frustrated = score >= 2
