@@ -124,6 +124,26 @@ export interface Login {
   name: string;
   role: string;
 }
+export interface CallRecord {
+  call_id: string;
+  conversation_id: number;
+  media: "video" | "audio";
+  state: string;
+  outcome: string | null;
+  reason: string;
+  caller: { kind: string; id: string | null };
+  invited_at: string;
+  duration_s: number;
+  quality: {
+    samples?: number;
+    rtt_ms_avg?: number | null;
+    loss_pct_max?: number | null;
+    resolution_max?: string | null;
+    fps_avg?: number | null;
+    candidate_types?: string[];
+    failed?: boolean;
+  };
+}
 export type { MessageData };
 
 export class Api {
@@ -145,6 +165,26 @@ export class Api {
   transfer = (id: number, agentId: number) =>
     this.call<Conversation>("POST", `/v1/conversations/${id}/transfer`, { agent_id: agentId });
   close = (id: number) => this.call<unknown>("POST", `/v1/console/conversations/${id}/close`);
+  calls = (id: number) => this.call<{ items: CallRecord[] }>("GET", `/v1/calls?conversation_id=${id}&limit=100`);
+  /** A still from a video call: uploaded as an attachment, then sent in the conversation. */
+  attachStill = async (id: number, still: Blob, text: string, clientMsgId: string) => {
+    const form = new FormData();
+    form.append("file", still, "snapshot.jpg");
+    const res = await fetch(`/v1/conversations/${id}/attachments`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${this.token}` },
+      body: form,
+      credentials: "omit",
+    });
+    if (!res.ok) throw new Error(`upload failed (${res.status})`);
+    const { id: attachment } = (await res.json()) as { id: number };
+    return this.call<unknown>("POST", `/v1/conversations/${id}/messages`, {
+      client_msg_id: clientMsgId,
+      text,
+      kind: "text",
+      attachments: [attachment],
+    });
+  };
   logout = () => this.call<void>("POST", "/v1/auth/logout");
 }
 

@@ -1,10 +1,11 @@
 // The customer panel: who the buyer is, their local time, orders with the parcel timeline,
 // and earlier conversations.
+import type { ComponentChildren } from "preact";
 import type { CustomerPanel } from "./api";
 import { countryName, day, label, languageName } from "./format";
 
-export function CustomerSide({ panel }: { panel: CustomerPanel | null }) {
-  if (!panel) return <aside class="customer" aria-label="Customer" />;
+export function CustomerSide({ panel, children }: { panel: CustomerPanel | null; children?: ComponentChildren }) {
+  if (!panel) return <aside class="customer" aria-label="Customer">{children}</aside>;
   return (
     <aside class="customer" aria-label="Customer">
       <h3>{panel.name || "Anonymous visitor"}</h3>
@@ -52,6 +53,7 @@ export function CustomerSide({ panel }: { panel: CustomerPanel | null }) {
           </li>
         ))}
       </ul>
+      {children}
     </aside>
   );
 }

@@ -1,7 +1,9 @@
 // One conversation: header with actions and timer, the bot's handoff summary, messages
 // (original and translation side by side, product cards), suggestions, canned replies, composer.
 import { useEffect, useRef, useState } from "preact/hooks";
-import type { Api, Canned, Context, CustomerPanel, Me, Suggestion } from "./api";
+import type { CallMedia } from "../shared/call";
+import type { Api, CallRecord, Canned, Context, CustomerPanel, Me, Suggestion } from "./api";
+import { CallRecords } from "./calls";
 import { CustomerSide } from "./customer";
 import { clock, languageName, label, newId } from "./format";
 import { TimerBadge } from "./inbox";
@@ -94,10 +96,13 @@ export function Thread(props: {
   onBack: () => void;
   onChanged: () => void;
   onRead: (seq: number) => void;
+  inCall: boolean;
+  onCall: (media: CallMedia) => void;
 }) {
   const { id, api, me, messages } = props;
   const [ctx, setCtx] = useState<Context | null>(null);
   const [customer, setCustomer] = useState<CustomerPanel | null>(null);
+  const [calls, setCalls] = useState<CallRecord[]>([]);
   const [suggestions, setSuggestions] = useState<Suggestion[]>([]);
   const [canned, setCanned] = useState<Canned[]>([]);
   const [text, setText] = useState("");
@@ -114,6 +119,7 @@ export function Thread(props: {
     api.context(id).then((c) => (setCtx(c), setFetchedAt(Date.now()))).catch(() => setNotice("Could not load this conversation."));
     api.customer(id).then(setCustomer).catch(() => undefined);
     api.suggestions(id).then(setSuggestions).catch(() => undefined);
+    api.calls(id).then((page) => setCalls(page.items)).catch(() => undefined);
   };
   useEffect(() => {
     load();
@@ -212,6 +218,16 @@ export function Thread(props: {
           </div>
           <TimerBadge timer={ctx?.timer || null} elapsed={elapsed} />
           <div class="actions">
+            {conv && conv.status !== "closed" && (
+              <span class="call-buttons">
+                <button onClick={() => props.onCall("video")} disabled={props.inCall} aria-label="Start a video call">
+                  Video call
+                </button>
+                <button onClick={() => props.onCall("audio")} disabled={props.inCall} aria-label="Start a voice call">
+                  Voice call
+                </button>
+              </span>
+            )}
             {conv && conv.status !== "closed" && !mine && me.agent && (
               <button class="primary" onClick={take} disabled={busy} title="Assign to me (a)">
                 Assign to me
@@ -309,7 +325,9 @@ export function Thread(props: {
           </div>
         </div>
       </section>
-      <CustomerSide panel={customer} />
+      <CustomerSide panel={customer}>
+        <CallRecords calls={calls} />
+      </CustomerSide>
     </div>
   );
 }

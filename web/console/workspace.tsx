@@ -2,8 +2,11 @@
 // few seconds for conversations that are new to this tab), the open conversation, shortcuts.
 import { useCallback, useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { ApiError, wsUrl } from "../shared/api";
+import type { CallMedia } from "../shared/call";
+import type { CallView } from "../shared/callview";
 import { SeabridgeSocket, type SocketState } from "../shared/socket";
 import { Api, type Inbox, type Me, type View } from "./api";
+import { consoleCallView } from "./calls";
 import { InboxList, VIEWS } from "./inbox";
 import { Messages } from "./store";
 import { Thread } from "./thread";
@@ -26,6 +29,8 @@ export function Workspace({ token, onLogout }: { token: string; onLogout: () => 
   const viewRef = useRef(view);
   viewRef.current = view;
   const refreshTimer = useRef<number | undefined>(undefined);
+  const calls = useRef<CallView | null>(null);
+  const [inCall, setInCall] = useState(false);
 
   const failed = useCallback(
     (err: unknown) => {
@@ -58,6 +63,7 @@ export function Workspace({ token, onLogout }: { token: string; onLogout: () => 
         historyPath: (id) => `/v1/conversations/${id}/messages`,
         initialHistory: 200,
         onFrame: (frame) => {
+          calls.current?.handle(frame);
           if (messages.apply(frame) !== null) {
             setVersion(messages.version);
             soon();
@@ -71,6 +77,15 @@ export function Workspace({ token, onLogout }: { token: string; onLogout: () => 
     [token],
   );
   useEffect(() => () => socket.close(), [socket]);
+  useEffect(() => {
+    const view = consoleCallView(socket, api, setInCall);
+    calls.current = view;
+    return () => {
+      calls.current = null;
+      view.root.parentElement?.remove();
+    };
+  }, [socket, api]);
+  const startCall = (conversationId: number, media: CallMedia) => void calls.current?.start(String(conversationId), media);
 
   useEffect(() => {
     api.me().then(setMe).catch(failed);
@@ -158,6 +173,8 @@ export function Workspace({ token, onLogout }: { token: string; onLogout: () => 
             onBack={() => setSelected(null)}
             onChanged={refresh}
             onRead={(seq) => socket.read(selected, seq)}
+            inCall={inCall}
+            onCall={(media) => startCall(selected, media)}
           />
         ) : (
           <section class="empty-thread">

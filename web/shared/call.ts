@@ -1,7 +1,7 @@
 // A 1v1 call over RTCPeerConnection, signalled through the Seabridge socket (docs/protocol.md, "Calls").
 // The socket owner passes every `call_*` server frame to `CallSession.handle` and gives the session a
-// `send` that writes one client frame (SeabridgeSocket needs a public raw-frame method for that; until
-// the widget and console wire it, `send` is injected). The session keeps the W3C API's shape: it offers
+// `send` that writes one client frame (`SeabridgeSocket.sendFrame` with a short time to live; see
+// web/shared/callview.ts for the wiring). The session keeps the W3C API's shape: it offers
 // after `accepted` (caller), answers offers (both sides: renegotiation, ICE restart), trickles candidates,
 // sends a getStats summary every few seconds, and steps resolution and frame rate down on a poor network.
 
@@ -42,7 +42,7 @@ interface IceCandidate {
   sdp_mline_index?: number;
 }
 
-export type CallClientFrame = { type: string; call_id: string; [field: string]: unknown };
+export type CallClientFrame = { type: `call_${string}`; call_id: string; [field: string]: unknown };
 
 export interface CallStats {
   connection_state: string;
@@ -61,7 +61,8 @@ export interface CallOptions {
   role: "caller" | "callee";
   media: CallMedia;
   send: (frame: CallClientFrame) => boolean;
-  localStream: MediaStream;
+  /** The callee may get its media only when the buyer or agent accepts: set `localStream` before. */
+  localStream?: MediaStream;
   onRemoteStream?: (stream: MediaStream) => void;
   onState?: (frame: CallStateFrame) => void;
   onStats?: (stats: CallStats) => void;
@@ -92,8 +93,20 @@ export class CallSession {
   private poorReports = 0;
   private reportedFailure = false;
   state: CallStateFrame["state"] | "new" = "new";
+  localStream: MediaStream | null;
 
-  constructor(private readonly opts: CallOptions) {}
+  constructor(private readonly opts: CallOptions) {
+    this.localStream = opts.localStream ?? null;
+  }
+
+  get callId(): string {
+    return this.opts.callId;
+  }
+
+  /** The peer connection once media negotiation started (switch camera, screen share). */
+  get connection(): RTCPeerConnection | null {
+    return this.pc;
+  }
 
   /** The caller starts the call; the callee answers with `ring()` and `accept()`. */
   invite(conversationId: string): void {
@@ -111,7 +124,9 @@ export class CallSession {
   cancel(): void {
     this.opts.send({ type: "call_cancel", call_id: this.opts.callId });
   }
-  hangup(reason = ""): void {
+  /** A last getStats summary first, so even a short call's record has its quality. */
+  async hangup(reason = ""): Promise<void> {
+    if (this.pc?.connectionState === "connected") await this.report().catch(() => undefined);
     this.opts.send({ type: "call_hangup", call_id: this.opts.callId, reason });
     this.close();
   }
@@ -134,6 +149,11 @@ export class CallSession {
         return;
       case "call_offer": {
         const pc = this.peer();
+        // Glare: both offered at once. The caller's offer wins; the callee's is rolled back.
+        if (pc.signalingState === "have-local-offer") {
+          if (this.opts.role === "caller") return;
+          await pc.setLocalDescription({ type: "rollback" });
+        }
         await pc.setRemoteDescription({ type: "offer", sdp: frame.sdp });
         await this.flushCandidates();
         await pc.setLocalDescription(await pc.createAnswer());
@@ -173,7 +193,8 @@ export class CallSession {
     if (this.pc) return this.pc;
     // Always our own ICE servers (or none): never a browser default.
     const pc = new RTCPeerConnection(this.config ?? { iceServers: [] });
-    for (const track of this.opts.localStream.getTracks()) pc.addTrack(track, this.opts.localStream);
+    const local = this.localStream;
+    if (local) for (const track of local.getTracks()) pc.addTrack(track, local);
     pc.onicecandidate = (e) => {
       const c = e.candidate;
       const candidate: IceCandidate = c

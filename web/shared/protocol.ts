@@ -1,5 +1,6 @@
 // The Seabridge WebSocket protocol's frames (docs/protocol.md), as TypeScript types.
 // Ids on the wire are decimal strings; seqs are integers.
+import type { CallClientFrame, CallServerFrame } from "./call";
 
 export interface Participant {
   kind: "buyer" | "agent" | "bot";
@@ -135,7 +136,8 @@ export type ServerFrame =
   | ResyncRequiredFrame
   | PingFrame
   | PongFrame
-  | ErrorFrame;
+  | ErrorFrame
+  | CallServerFrame;
 
 export type Ack = AckFrame;
 
@@ -147,7 +149,8 @@ export type ClientFrame =
   | { type: "typing"; conversation_id: string; active: boolean }
   | { type: "read"; conversation_id: string; seq: number }
   | { type: "ping"; nonce?: string }
-  | { type: "pong"; nonce?: string };
+  | { type: "pong"; nonce?: string }
+  | CallClientFrame;
 
 /** A message as the REST history endpoints return it (`MessageOut`). */
 export interface RestMessage {

@@ -93,6 +93,7 @@ export class SeabridgeSocket {
   private deadTimer: ReturnType<typeof setTimeout> | undefined;
   private probeTimer: ReturnType<typeof setTimeout> | undefined;
   private heartbeatMs = 25000;
+  private held: { frame: ClientFrame; until: number }[] = []; // raw frames waiting for `ready` (sendFrame)
   private typingSent = new Map<number, number>();
   private typingStop = new Map<number, ReturnType<typeof setTimeout>>();
   private minDelayMs = 0;
@@ -149,6 +150,20 @@ export class SeabridgeSocket {
     return promise;
   }
 
+  /**
+   * Write one raw frame (e.g. call signalling). Written at once when the connection is ready
+   * (true). Otherwise it is kept for `ttlMs` and written right after the next `ready` (and the
+   * re-subscriptions), or dropped when that comes later: unlike chat messages, call frames are
+   * only meaningful for seconds (a stale offer, candidate or stats sample after a long outage
+   * would do harm, and the server's ring and setup timeouts have ended the call by then), so
+   * they are never persisted and the default is to drop them.
+   */
+  sendFrame(frame: ClientFrame, ttlMs = 0): boolean {
+    if (this.state === "open" && this.write(frame)) return true;
+    if (ttlMs > 0 && !this.closed) this.held.push({ frame, until: Date.now() + ttlMs });
+    return false;
+  }
+
   /** Unacknowledged sends of a conversation, oldest first (e.g. restored after a reload). */
   pending(conversationId: number): OutboxEntry[] {
     return [...this.outbox.values()].filter((e) => e.conversationId === conversationId);
@@ -193,6 +208,7 @@ export class SeabridgeSocket {
 
   close(): void {
     this.closed = true;
+    this.held = [];
     removeEventListener("online", this.onOnline);
     removeEventListener("offline", this.onOffline);
     document.removeEventListener("visibilitychange", this.onVisible);
@@ -377,6 +393,7 @@ export class SeabridgeSocket {
         this.alive();
         this.setState("open");
         for (const id of this.wanted) this.subscribeFrame(id);
+        for (const { frame: held, until } of this.held.splice(0)) if (until >= Date.now()) this.write(held);
         break;
       case "subscribed":
         this.onSubscribed(frame.conversation_id, frame.last_seq);
@@ -482,7 +499,9 @@ export class SeabridgeSocket {
       }
       return;
     }
-    if (["not_found", "forbidden", "too_many_subscriptions"].includes(frame.code) && this.subscribing.length) {
+    // A refused subscription (its ref is the conversation asked for), not e.g. a call's error (ref: call_id).
+    const forSubscription = !ref || this.subscribing.some((id) => String(id) === ref);
+    if (["not_found", "forbidden", "too_many_subscriptions"].includes(frame.code) && forSubscription && this.subscribing.length) {
       const asked = this.subscribing.shift();
       if (asked !== undefined) this.wanted.delete(asked);
     }
