@@ -32,6 +32,8 @@ RETURN_INTENTS = frozenset({"return_policy", "return_request"})
 PRODUCT_INTENTS = frozenset({"product_question", "size_advice", "product_recommendation"})
 # Keywords too common to outweigh another intent ("my order", "hello", "exchange").
 _GENERIC = frozenset({"greeting", "order_status", "return_policy", "other"})
+# Guesses that a message naming a kind of product is about the product instead, unless their own words are used.
+_ASIDE = frozenset({"other", "discount", "payment_methods", "account", "greeting"})
 # Intents a message keeps even when it names a product's title.
 _KEEP_OVER_TITLE = frozenset(
     {"product_question", "product_recommendation", "size_advice", "complaint", "human_agent", "feedback", "discount"}
@@ -228,6 +230,8 @@ class OfflineEngine:
         if titled and unclaimed:
             return "product_question"  # a product named by its title, and nothing else clearly asked
         named = bool(ents.product_terms)
+        if named and intent in _ASIDE and intent not in ctx.prediction.keywords:
+            return "product_question" if state.product else "product_recommendation"  # "a mechanical keyboard?"
         asks_a_fact = "product_question" in ctx.prediction.keywords  # "is it compatible with...", "made of"
         if intent == "product_question" and not (state.product or asks_a_fact) and named:
             return intent if tools.title_matches(ctx.turn.text) else "product_recommendation"
