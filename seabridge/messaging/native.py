@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -53,7 +54,10 @@ class SeabridgeWebSocketProtocol(WebSocketsSansIOProtocol):
     ) -> None:
         super().__init__(config, server_state, app_state, _loop)
         self._native = False
-        self._inbound: asyncio.Queue[str | bytes | None] | None = None
+        # Received messages for the peer, and the reader's future while it waits (an asyncio.Queue
+        # would do, at several times the memory: this is kept for every connection).
+        self._inbound: deque[str | bytes | None] | None = None
+        self._reader: asyncio.Future[None] | None = None
         self._corked: list[bytes] = []  # frames written this turn of the loop, not yet on the transport
         self._corked_size = 0
 
@@ -78,7 +82,7 @@ class SeabridgeWebSocketProtocol(WebSocketsSansIOProtocol):
             (name.decode("latin-1").lower(), value.decode("latin-1")) for name, value in self.default_headers
         )
         self._native = True
-        self._inbound = asyncio.Queue()
+        self._inbound = deque()
         self.conn.send_response(self.response)
         self.transport.write(b"".join(self.conn.data_to_send()))
         self.start_keepalive()
@@ -96,14 +100,14 @@ class SeabridgeWebSocketProtocol(WebSocketsSansIOProtocol):
             return  # past our close: discard, keep reading until the client's close arrives
         if self.curr_msg_data_type == "text":
             try:
-                self._inbound.put_nowait(data.decode())
+                self._push(data.decode())
             except UnicodeDecodeError:
                 self.conn.send_close(1007)
                 self.handle_parser_exception()
                 return
         else:
-            self._inbound.put_nowait(bytes(data))
-        if self._inbound.qsize() >= INBOUND_PAUSE and not self.read_paused:
+            self._push(bytes(data))
+        if len(self._inbound) >= INBOUND_PAUSE and not self.read_paused:
             self.read_paused = True
             self.transport.pause_reading()
 
@@ -111,7 +115,7 @@ class SeabridgeWebSocketProtocol(WebSocketsSansIOProtocol):
         self._corked.clear()
         super().connection_lost(exc)
         if self._inbound is not None:
-            self._inbound.put_nowait(None)
+            self._push(None)
 
     async def _run(self) -> None:
         assert self.handler is not None
@@ -125,10 +129,23 @@ class SeabridgeWebSocketProtocol(WebSocketsSansIOProtocol):
 
     # ---- what `NativeSocket` uses -----------------------------------------
 
-    async def next_inbound(self) -> str | bytes | None:
+    def _push(self, item: str | bytes | None) -> None:
         assert self._inbound is not None
-        item = await self._inbound.get()
-        if self.read_paused and self._inbound.qsize() < INBOUND_PAUSE // 2 and not self.close_sent:
+        self._inbound.append(item)
+        if self._reader is not None and not self._reader.done():
+            self._reader.set_result(None)
+
+    async def next_inbound(self) -> str | bytes | None:
+        inbound = self._inbound
+        assert inbound is not None
+        while not inbound:
+            self._reader = self.loop.create_future()
+            try:
+                await self._reader
+            finally:
+                self._reader = None
+        item = inbound.popleft()
+        if self.read_paused and len(inbound) < INBOUND_PAUSE // 2 and not self.close_sent:
             self.read_paused = False
             self.transport.resume_reading()
         return item
