@@ -31,7 +31,10 @@ empty loop, the ratio would mostly measure the database instead.
 
 The JSON also gives the engine's own time per turn (`engine_ms`: the offline
 engine's `reply`, tool lookups included) so the runner's share can be read as
-the difference. Target (issue 4): turn p95 at most 20 ms on this machine.
+the difference, and the process's CPU time per turn and per send (`cpu_ms`,
+`baseline_send_cpu_ms`; all threads, so the message writer's and SQLite's
+work count), which load from other processes disturbs less than wall time.
+Target (issue 4): turn p95 at most 20 ms on this machine.
 """
 
 from __future__ import annotations
@@ -113,6 +116,9 @@ async def run(store: Path, suite: Path, now: datetime, rounds: int) -> dict[str,
         "mean_ms": round(statistics.fmean(turn_ms), 3) if turn_ms else 0.0,
         "engine_ms": spread(engine.times_ms),
         "baseline_send_ms": spread(send_ms),
+        # CPU time of the process per turn and per send (all threads): the work, less disturbed by other load.
+        "cpu_ms": spread([r.cpu_ms for r in answered]),
+        "baseline_send_cpu_ms": spread([r.send_cpu_ms for r in answered]),
         "ratio": round(percentile(turn_ms, 0.95) / max(percentile(send_ms, 0.95), 1e-9), 2),
         "ratio_p50": round(percentile(turn_ms, 0.5) / max(percentile(send_ms, 0.5), 1e-9), 2),
         "target_p95_ms": TARGET_P95_MS,
@@ -138,6 +144,8 @@ def show(result: dict[str, Any], console: Console) -> None:
         ("bot turn (runner + engine + reply + state)", result),
         ("  of which the engine", result["engine_ms"]),
         ("baseline: store the buyer's message", result["baseline_send_ms"]),
+        ("bot turn, CPU time", result["cpu_ms"]),
+        ("baseline, CPU time", result["baseline_send_cpu_ms"]),
     ]
     for label, figures in rows:
         table.add_row(label, *(f"{figures[k]:.2f}" for k in ("p50", "p95", "p99")))

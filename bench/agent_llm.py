@@ -20,7 +20,9 @@ engine's turn time minus the baseline's, at p50 and at p95. The JSON also
 reports the orders read on its own (`orders_read_ms`, a fresh `Tools` each
 turn, so nothing is cached), how long the tool call still waited for it
 (`tool_wait_ms`), the overhead without that wait, and the fake server's
-handler time per turn.
+handler time per turn, and the overhead in CPU time (`llm_overhead_cpu_ms`:
+the process's CPU time per engine turn minus per baseline turn, all threads),
+which other load on the machine disturbs less than wall time.
 """
 
 from __future__ import annotations
@@ -128,32 +130,32 @@ async def run(turns: int, warmup: int) -> dict[str, Any]:
                         state.sessions, profile, catalog, customer_id=buyer.customer_id, conversation_id=None, now=NOW
                     )
 
-                async def engine_turn() -> tuple[float, float, float, float]:
+                async def engine_turn() -> tuple[float, float, float, float, float]:
                     _script(server)
                     turn = Turn("where is my order #1001?", "en", NOW, DialogueState(), tools(), buyer, "bot", "en")
                     before, tools_before, reads_before = len(server.handler_s), len(in_tools), len(reads)
-                    started = time.perf_counter()
+                    started, cpu = time.perf_counter(), time.process_time()
                     reply = await engine.reply(turn)
-                    elapsed = time.perf_counter() - started
+                    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
                     assert reply.engine == "llm" and TRACKING in reply.text
                     assert len(reads) == reads_before + 1  # the orders were read once, ahead of the tool call
                     waited = sum(in_tools[tools_before:])
-                    return elapsed, sum(server.handler_s[before:]), waited, sum(reads[reads_before:])
+                    return elapsed, sum(server.handler_s[before:]), waited, sum(reads[reads_before:]), cpu
 
                 await engine_turn()
                 bodies = [json.dumps(r.body).encode() for r in server.requests[-2:]]
                 headers = {"content-type": "application/json"}
 
-                async def baseline_turn() -> float:
+                async def baseline_turn() -> tuple[float, float]:
                     _script(server)
-                    started = time.perf_counter()
+                    started, cpu = time.perf_counter(), time.process_time()
                     for body in bodies:
                         async with raw.stream(
                             "POST", f"{server.base_url}/chat/completions", content=body, headers=headers
                         ) as response:
                             async for _ in response.aiter_bytes():
                                 pass
-                    return time.perf_counter() - started
+                    return time.perf_counter() - started, time.process_time() - cpu
 
                 ours: list[float] = []
                 base: list[float] = []
@@ -161,10 +163,14 @@ async def run(turns: int, warmup: int) -> dict[str, Any]:
                 waits: list[float] = []
                 lookups: list[float] = []
                 without_tools: list[float] = []
+                cpu_ours: list[float] = []
+                cpu_base: list[float] = []
                 for i in range(warmup + turns):
-                    elapsed, in_handler, in_tool, read = await engine_turn()
-                    baseline = await baseline_turn()
+                    elapsed, in_handler, in_tool, read, cpu = await engine_turn()
+                    baseline, baseline_cpu = await baseline_turn()
                     if i >= warmup:
+                        cpu_ours.append(cpu)
+                        cpu_base.append(baseline_cpu)
                         ours.append(elapsed)
                         base.append(baseline)
                         handler.append(in_handler)
@@ -190,6 +196,12 @@ async def run(turns: int, warmup: int) -> dict[str, Any]:
         "llm_overhead_without_tool_ms": {
             "p50": ms(_percentile(without_tools, 0.5) - _percentile(base, 0.5)),
             "p95": ms(_percentile(without_tools, 0.95) - _percentile(base, 0.95)),
+        },
+        # CPU time of the whole process (engine, server, database threads) per turn, engine minus baseline:
+        # what Seabridge costs in work, less sensitive than wall time to other load on the machine.
+        "llm_overhead_cpu_ms": {
+            "p50": ms(_percentile(cpu_ours, 0.5) - _percentile(cpu_base, 0.5)),
+            "p95": ms(_percentile(cpu_ours, 0.95) - _percentile(cpu_base, 0.95)),
         },
         "tool_wait_ms": {"p50": ms(_percentile(waits, 0.5)), "p95": ms(_percentile(waits, 0.95))},
         "orders_read_ms": {"p50": ms(_percentile(lookups, 0.5)), "p95": ms(_percentile(lookups, 0.95))},

@@ -67,6 +67,8 @@ class TurnRecord:
     expect: dict[str, Any] = field(default_factory=dict)
     buyer_language: str = ""
     send_ms: float = 0.0  # storing the buyer's message (`MessagingService.send`): bench/agent.py's baseline
+    cpu_ms: float = 0.0  # the turn's CPU time (Outcome.cpu_ms)
+    send_cpu_ms: float = 0.0
 
     def public(self) -> dict[str, Any]:
         return {
@@ -118,14 +120,16 @@ async def _play_case(state: AppState, runner: BotRunner, store_id: int, case: Ca
     conv = await state.messaging.open_for_buyer(buyer)
     out: list[TurnRecord] = []
     for index, turn in enumerate(case.turns):
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         sent = await state.messaging.send(buyer, conv.id, f"turn-{index}", turn["buyer"])
-        send_ms = (time.perf_counter() - started) * 1000
+        send_ms, send_cpu_ms = (time.perf_counter() - started) * 1000, (time.process_time() - cpu) * 1000
         runner.remember(sent.message, turn["buyer"])
         outcome = await runner.answer(store_id, conv.id)
         if outcome is None:
             expect = dict(turn.get("expect", {}))
-            out.append(TurnRecord(case.id, index, "", "", False, "", [], 0.0, expect, send_ms=send_ms))
+            out.append(
+                TurnRecord(case.id, index, "", "", False, "", [], 0.0, expect, send_ms=send_ms, send_cpu_ms=send_cpu_ms)
+            )
             continue
         reply = outcome.reply
         out.append(
@@ -141,6 +145,8 @@ async def _play_case(state: AppState, runner: BotRunner, store_id: int, case: Ca
                 expect=dict(turn.get("expect", {})),
                 buyer_language=sent.message.language,
                 send_ms=send_ms,
+                cpu_ms=outcome.cpu_ms,
+                send_cpu_ms=send_cpu_ms,
             )
         )
     return out

@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from seabridge.agent.catalog import CatalogIndex
 from seabridge.agent.engine import DialogueState, Engine, Reply, Turn
 from seabridge.agent.profile import store_profile
-from seabridge.agent.tools import Tools, buyer_profile
+from seabridge.agent.tools import Tools
 from seabridge.agent.views import ProductView, StoreProfile
 from seabridge.db.conversations import Message
 from seabridge.services.messaging import Actor, IllegalStatusChange, MessagingService
@@ -43,6 +43,7 @@ class Outcome:
     reply: Reply
     message: Message
     latency_ms: float  # from reading the turn to the reply being committed
+    cpu_ms: float = 0.0  # the process's CPU time over the same span (all threads: the writer's, the database's)
 
 
 @dataclass(slots=True)
@@ -109,27 +110,26 @@ class BotRunner:
                     self._locks.pop(conversation_id, None)
 
     async def _turn(self, store_id: int, conversation_id: int) -> Outcome | None:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         now = self.clock()
         async with self.sessions() as session:
             context = await agent_store.turn_context(session, store_id, conversation_id)
-            if context is None or context.conversation.status not in BOT_STATUSES:
+            if context is None or context.status not in BOT_STATUSES:
                 return None
-            saved = context.state
-            version, handled = (saved.version, saved.handled_seq) if saved else (0, 0)
+            version, handled = context.version, context.handled_seq
             fresh, earlier = await agent_store.turn_messages(
                 session, store_id, conversation_id, handled, FRESH_LIMIT, HISTORY
             )
             if not fresh:
                 return None
-            state = DialogueState.from_json(saved.state) if saved else DialogueState()
+            state = DialogueState.from_json(context.state) if context.state is not None else DialogueState()
             profile = await self._profile(session, store_id, context.store_version)
             if profile is None:
                 return None
             catalog = await self._catalog(session, store_id, context.catalog_version)
-            buyer = buyer_profile(context.customer) if context.customer is not None else None
+            buyer = context.buyer
             agent_language = context.agent_language or profile.default_language
-            status = context.conversation.status
+            status = context.status
 
         async def bind(customer_id: int) -> None:
             async with self.sessions() as s, s.begin():
@@ -184,7 +184,7 @@ class BotRunner:
             )
         if not saved_ok:
             log.info("another process answered this turn", extra={"conversation_id": conversation_id})
-        return Outcome(reply, sent.message, (time.perf_counter() - started) * 1000)
+        return Outcome(reply, sent.message, (time.perf_counter() - started) * 1000, (time.process_time() - cpu) * 1000)
 
     async def _profile(self, session: AsyncSession, store_id: int, version: str) -> StoreProfile | None:
         """The store's profile, read again only when the store row changed (its updated_at)."""

@@ -11,6 +11,7 @@ from sqlalchemy import and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
+from seabridge.agent.views import BuyerProfile
 from seabridge.db.agent import AgentState, ReturnRequest
 from seabridge.db.conversations import Conversation, Message
 from seabridge.db.models import Agent, Customer, Order, Product, Shipment, Store
@@ -28,20 +29,35 @@ async def load_state(session: AsyncSession, store_id: int, conversation_id: int)
     )
 
 
+@dataclass(frozen=True, slots=True)
+class TurnMessage:
+    """The columns of a message a bot turn reads."""
+
+    id: int
+    seq: int
+    sender_kind: str
+    kind: str
+    status: str
+    text: str
+    language: str
+
+
 @dataclass(slots=True)
 class TurnContext:
-    """What a bot turn reads before its messages, in one round trip."""
+    """What a bot turn reads before its messages, in one round trip (columns, not ORM objects: it runs every turn)."""
 
-    conversation: Conversation
-    state: AgentState | None
-    customer: Customer | None  # the conversation's verified buyer, when there is one
+    status: str  # the conversation's
+    version: int  # of the saved dialogue state; 0 when there is none yet
+    handled_seq: int
+    state: dict[str, Any] | None
+    buyer: BuyerProfile | None  # the conversation's verified buyer, when there is one
     store_version: str  # stores.updated_at: the store profile changes only with it
     catalog_version: tuple[int, str]  # as `catalog_version`
     agent_language: str  # "" when the store has no active agent
 
 
 async def turn_context(session: AsyncSession, store_id: int, conversation_id: int) -> TurnContext | None:
-    """The conversation with its dialogue state and buyer, and the versions of what the bot caches per store.
+    """The conversation's status, dialogue state and buyer, and the versions of what the bot caches per store.
 
     None when the conversation or the store is missing.
     """
@@ -50,51 +66,74 @@ async def turn_context(session: AsyncSession, store_id: int, conversation_id: in
     newest = select(func.max(Product.updated_at)).where(Product.store_id == store_id).scalar_subquery()
     row = (
         await session.execute(
-            select(Conversation, AgentState, Customer, store_version, products, newest, _agent_language(store_id))
+            select(
+                Conversation.status,
+                AgentState.version,
+                AgentState.handled_seq,
+                AgentState.state,
+                Customer.id,
+                Customer.first_name,
+                Customer.country,
+                Customer.language,
+                Customer.timezone,
+                store_version,
+                products,
+                newest,
+                _agent_language(store_id),
+            )
             .outerjoin(AgentState, and_(AgentState.conversation_id == Conversation.id, AgentState.store_id == store_id))
             .outerjoin(Customer, and_(Customer.id == Conversation.customer_id, Customer.store_id == store_id))
             .where(Conversation.store_id == store_id, Conversation.id == conversation_id)
         )
     ).first()
-    if row is None or row[3] is None:
+    if row is None or row[9] is None:
         return None
-    conv, state, customer, updated, count, newest_at, language = row
-    return TurnContext(conv, state, customer, str(updated), (int(count or 0), str(newest_at or "")), language or "")
+    status, version, handled, state, customer_id, first_name, country, language, zone = row[:9]
+    buyer = BuyerProfile(customer_id, first_name, country, language, zone) if customer_id is not None else None
+    return TurnContext(
+        status=status,
+        version=version or 0,
+        handled_seq=handled or 0,
+        state=state if version is not None else None,
+        buyer=buyer,
+        store_version=str(row[9]),
+        catalog_version=(int(row[10] or 0), str(row[11] or "")),
+        agent_language=row[12] or "",
+    )
+
+
+_TURN_MESSAGE = (
+    Message.id,
+    Message.seq,
+    Message.sender_kind,
+    Message.kind,
+    Message.status,
+    Message.text,
+    Message.language,
+)
 
 
 async def turn_messages(
     session: AsyncSession, store_id: int, conversation_id: int, handled_seq: int, limit: int, history: int
-) -> tuple[list[Message], list[Message]]:
-    """Up to `limit` messages after `handled_seq`, and the `history` messages before the first of them that a
-    buyer sent (delivered text), oldest first; in one query when sequence numbers have no gaps."""
+) -> tuple[list[TurnMessage], list[TurnMessage]]:
+    """The buyer's delivered text messages among the `limit` after `handled_seq`, and the `history` messages
+    before the first of them, oldest first; in one query when sequence numbers have no gaps."""
     lowest = max(0, handled_seq - history)
-    rows = list(
-        await session.scalars(
-            select(Message)
-            .where(Message.store_id == store_id, Message.conversation_id == conversation_id, Message.seq > lowest)
-            .order_by(Message.seq)
-            .limit(limit + history)
-        )
+    where = (Message.store_id == store_id, Message.conversation_id == conversation_id)
+    result = await session.execute(
+        select(*_TURN_MESSAGE).where(*where, Message.seq > lowest).order_by(Message.seq).limit(limit + history)
     )
+    rows = [TurnMessage(*row) for row in result.all()]
     after = [m for m in rows if m.seq > handled_seq][:limit]
     fresh = [m for m in after if m.sender_kind == "buyer" and m.status == "delivered" and m.kind == "text"]
     if not fresh:
         return [], []
     earlier = [m for m in rows if m.seq < fresh[0].seq][-history:]
     if len(earlier) < history and lowest > 0:  # a gap in the sequence: read the history on its own
-        earlier = list(
-            await session.scalars(
-                select(Message)
-                .where(
-                    Message.store_id == store_id,
-                    Message.conversation_id == conversation_id,
-                    Message.seq < fresh[0].seq,
-                )
-                .order_by(Message.seq.desc())
-                .limit(history)
-            )
+        result = await session.execute(
+            select(*_TURN_MESSAGE).where(*where, Message.seq < fresh[0].seq).order_by(Message.seq.desc()).limit(history)
         )
-        earlier.reverse()
+        earlier = [TurnMessage(*row) for row in reversed(result.all())]
     return fresh, earlier
 
 
