@@ -34,6 +34,8 @@ PRODUCT_INTENTS = frozenset({"product_question", "size_advice", "product_recomme
 _GENERIC = frozenset({"greeting", "order_status", "return_policy", "other"})
 # Guesses that a message naming a kind of product is about the product instead, unless their own words are used.
 _ASIDE = frozenset({"other", "discount", "payment_methods", "account", "greeting"})
+# Topics a follow-up question about a product is mistaken for ("how long does it extend?").
+_CONFUSABLE = frozenset({"delivery_time", "discount", "payment_methods", "return_policy", "shipping_cost", "other"})
 # Intents a message keeps even when it names a product's title.
 _KEEP_OVER_TITLE = frozenset(
     {"product_question", "product_recommendation", "size_advice", "complaint", "human_agent", "feedback", "discount"}
@@ -229,6 +231,12 @@ class OfflineEngine:
         unclaimed = intent not in ctx.prediction.keywords and intent not in _KEEP_OVER_TITLE
         if titled and unclaimed:
             return "product_question"  # a product named by its title, and nothing else clearly asked
+        follow_up = state.product and state.last_intent in PRODUCT_INTENTS
+        asked = ctx.turn.text.rstrip().endswith(("?", "？", "؟"))
+        mistaken = intent in _CONFUSABLE and (intent != "other" or asked)
+        unrelated = ents.country or ents.order_numbers or ents.bare_numbers or ents.email
+        if follow_up and mistaken and intent not in ctx.prediction.keywords and not unrelated:
+            return "product_question"  # "and how heavy is it?" about the product just discussed
         named = bool(ents.product_terms)
         if named and intent in _ASIDE and intent not in ctx.prediction.keywords:
             return "product_question" if state.product else "product_recommendation"  # "a mechanical keyboard?"
