@@ -106,6 +106,7 @@ class OfflineEngine:
         intent = self.settle_intent(turn, prediction, entities)
         ctx = Context(turn, loc, entities, intent, prediction)
         ctx.intent = self.read_tone(ctx)
+        ctx.intent = self.placed_order(ctx)
         ctx.intent = self.human_only_evidence(ctx)
         ctx.intent = self.product_focus(ctx)
         ctx.intent = await self.order_reference(ctx)
@@ -210,6 +211,8 @@ class OfflineEngine:
         classifier is unsure, to the best-ranked intent that does not hand over."""
         intent, prediction = ctx.intent, ctx.prediction
         human_only = ctx.turn.tools.store.human_only
+        if intent in human_only and "refund_status" in prediction.keywords:
+            return "refund_status"  # "I cancelled it, when do I get my money back?"
         if intent not in human_only or intent in prediction.keywords or intent != prediction.intent:
             return intent
         specific = [k for k in prediction.keywords if k not in human_only and k not in _GENERIC]
@@ -218,6 +221,16 @@ class OfflineEngine:
         if prediction.confidence < 0.9:
             return next((c for c, _ in prediction.ranked if c not in human_only), intent)
         return intent
+
+    @staticmethod
+    def placed_order(ctx: Context) -> str:
+        """Sizes talked about with an order number are about that placed order: a change or a return."""
+        ents, keywords = ctx.entities, ctx.prediction.keywords
+        if ctx.intent == "size_advice" and (ents.order_numbers or ents.bare_numbers):
+            for intent in ("return_request", "change_order"):
+                if intent in keywords:
+                    return intent
+        return ctx.intent
 
     @staticmethod
     def product_focus(ctx: Context) -> str:
