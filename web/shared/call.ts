@@ -124,9 +124,9 @@ export class CallSession {
   cancel(): void {
     this.opts.send({ type: "call_cancel", call_id: this.opts.callId });
   }
-  /** A last getStats summary first, so even a short call's record has its quality. */
-  async hangup(reason = ""): Promise<void> {
-    if (this.pc?.connectionState === "connected") await this.report().catch(() => undefined);
+  /** A last getStats summary first (unless the page is going away), so even a short call's record has its quality. */
+  async hangup(reason = "", lastStats = true): Promise<void> {
+    if (lastStats && this.pc?.connectionState === "connected") await this.report().catch(() => undefined);
     this.opts.send({ type: "call_hangup", call_id: this.opts.callId, reason });
     this.close();
   }

@@ -203,7 +203,10 @@ export class CallView {
   /** Every frame from the socket: call frames drive the call, an error about it ends it. */
   handle(frame: ServerFrame): void {
     if (frame.type === "error") {
-      if (this.session && frame.ref === this.session.callId) this.finish(this.opts.strings().failed, true);
+      // The invite was refused (e.g. the conversation is gone). Later errors (a late candidate
+      // after the other side hung up) leave the call alone: its call_state is what counts.
+      if (this.session && frame.ref === this.session.callId && this.phase === "outgoing" && !this.frame)
+        this.finish(this.opts.strings().failed, true);
       return;
     }
     if (!frame.type.startsWith("call_")) return;
@@ -338,7 +341,7 @@ export class CallView {
     if (!s) return;
     if (this.phase === "outgoing") s.cancel();
     else if (this.phase === "incoming") s.decline();
-    else void s.hangup();
+    else void s.hangup("", false);
   }
 
   private hangup(reason = ""): void {
@@ -645,6 +648,8 @@ export const CALL_CSS = `
 .sbc-float{position:fixed;inset:auto;bottom:16px;inset-inline-end:16px;width:min(420px,calc(100vw - 32px));height:min(560px,calc(100vh - 32px));border-radius:14px;box-shadow:0 12px 40px rgba(0,0,0,.35);overflow:hidden}
 .sbc-float.sbc-incoming,.sbc-float.sbc-voice{height:auto}
 .sbc-incoming .sbc-stage{display:none}
+.sbc-incoming{justify-content:center}.sbc-incoming .sbc-top{flex-direction:column;text-align:center}
+.sbc-incoming .sbc-title{font-size:20px}.sbc-float.sbc-incoming .sbc-title{font-size:17px}
 .sbc-float.sbc-live.sbc-video{width:min(720px,calc(100vw - 32px));height:min(600px,calc(100vh - 32px))}
 @media (max-width:600px){.sbc-float,.sbc-float.sbc-live.sbc-video{inset:0;width:100%;height:100%;border-radius:0}}
 `;
