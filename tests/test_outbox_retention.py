@@ -80,6 +80,10 @@ async def test_undispatched_events_are_never_pruned(rig: Rig) -> None:
     [(event, states)] = (await outbox_of(rig.state, rig.store.id)).items()
     assert states == []
     await dispatcher.run_once()  # no endpoint: dispatched with no delivery
+    async with rig.state.sessions() as session:
+        dispatched_at = await session.scalar(select(OutboxEvent.dispatched_at).where(OutboxEvent.id == event))
+    assert dispatched_at == rig.clock.now
+    assert (await outbox_of(rig.state, rig.store.id))[event] == []
     await dispatcher.prune()
     assert event in await outbox_of(rig.state, rig.store.id)  # dispatched just now by the clock
 

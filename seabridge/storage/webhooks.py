@@ -15,7 +15,7 @@ from sqlalchemy import CursorResult, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from seabridge.db.conversations import OutboxEvent, WebhookDelivery, WebhookEndpoint
-from seabridge.db.models import Store
+from seabridge.db.models import Base, Store
 from seabridge.storage.paging import Page, encode_cursor
 
 EVENT_TYPES = ("message.created", "conversation.waiting", "conversation.assigned", "conversation.closed")
@@ -134,22 +134,25 @@ async def fan_out(session: AsyncSession, now: datetime, limit: int = FAN_OUT_PAG
     # with SKIP LOCKED, so concurrent dispatchers take disjoint pages instead of queueing
     # behind each other; SQLite has one writer and renders no FOR UPDATE. Only what fan-out
     # reads comes back, not the payloads.
+    table = Base.metadata.tables[OutboxEvent.__tablename__]  # Core: no ORM processing of a page of rows
+    outbox = table.c
     page = (
-        select(OutboxEvent.id)
-        .where(OutboxEvent.dispatched_at.is_(None))
-        .order_by(OutboxEvent.id)
+        select(outbox.id)
+        .where(outbox.dispatched_at.is_(None))
+        .order_by(outbox.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    claimed = sorted(
-        await session.execute(
-            update(OutboxEvent)
-            .where(OutboxEvent.id.in_(page.scalar_subquery()), OutboxEvent.dispatched_at.is_(None))
-            .values(dispatched_at=now)
-            .returning(OutboxEvent.id, OutboxEvent.store_id, OutboxEvent.type)
-            .execution_options(synchronize_session=False)
-        )
+    claim = (
+        update(table)
+        .where(outbox.id.in_(page.scalar_subquery()), outbox.dispatched_at.is_(None))
+        .values(dispatched_at=now)
     )
+    if await session.scalar(select(WebhookEndpoint.id).where(WebhookEndpoint.disabled_at.is_(None)).limit(1)) is None:
+        # No endpoint anywhere (the usual case for a shop without integrations): the events are
+        # only marked dispatched, and nothing needs to come back.
+        return _rowcount(await session.execute(claim))
+    claimed = sorted(await session.execute(claim.returning(outbox.id, outbox.store_id, outbox.type)))
     endpoints: dict[int, list[WebhookEndpoint]] = {}
     for event_id, store_id, type_ in claimed:
         if store_id not in endpoints:
