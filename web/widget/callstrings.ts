@@ -37,3 +37,36 @@ export function callStrings(lang: string): CallStrings {
   }
   return cache[lang];
 }
+
+// The call events the server posts in the conversation (in English), in the buyer's language.
+const EVENT_LINES: Record<string, string> = {
+  en: "Video call started|Voice call started|Video call ended ({d})|Voice call ended ({d})|Missed call",
+  es: "Videollamada iniciada|Llamada de voz iniciada|Videollamada finalizada ({d})|Llamada de voz finalizada ({d})|Llamada perdida",
+  pt: "Chamada de vídeo iniciada|Chamada de voz iniciada|Chamada de vídeo encerrada ({d})|Chamada de voz encerrada ({d})|Chamada perdida",
+  fr: "Appel vidéo commencé|Appel vocal commencé|Appel vidéo terminé ({d})|Appel vocal terminé ({d})|Appel manqué",
+  de: "Videoanruf begonnen|Sprachanruf begonnen|Videoanruf beendet ({d})|Sprachanruf beendet ({d})|Verpasster Anruf",
+  it: "Videochiamata iniziata|Chiamata vocale iniziata|Videochiamata terminata ({d})|Chiamata vocale terminata ({d})|Chiamata persa",
+  ru: "Видеозвонок начат|Голосовой звонок начат|Видеозвонок завершён ({d})|Голосовой звонок завершён ({d})|Пропущенный звонок",
+  ar: "بدأت مكالمة الفيديو|بدأت المكالمة الصوتية|انتهت مكالمة الفيديو ({d})|انتهت المكالمة الصوتية ({d})|مكالمة فائتة",
+  tr: "Görüntülü arama başladı|Sesli arama başladı|Görüntülü arama bitti ({d})|Sesli arama bitti ({d})|Cevapsız arama",
+  ja: "ビデオ通話を開始しました|音声通話を開始しました|ビデオ通話が終了しました（{d}）|音声通話が終了しました（{d}）|不在着信",
+  ko: "영상 통화 시작|음성 통화 시작|영상 통화 종료 ({d})|음성 통화 종료 ({d})|부재중 전화",
+  zh: "视频通话已开始|语音通话已开始|视频通话已结束（{d}）|语音通话已结束（{d}）|未接来电",
+  th: "เริ่มวิดีโอคอลแล้ว|เริ่มการโทรด้วยเสียงแล้ว|วิดีโอคอลสิ้นสุด ({d})|การโทรด้วยเสียงสิ้นสุด ({d})|สายที่ไม่ได้รับ",
+  vi: "Cuộc gọi video đã bắt đầu|Cuộc gọi thoại đã bắt đầu|Cuộc gọi video đã kết thúc ({d})|Cuộc gọi thoại đã kết thúc ({d})|Cuộc gọi nhỡ",
+  id: "Panggilan video dimulai|Panggilan suara dimulai|Panggilan video berakhir ({d})|Panggilan suara berakhir ({d})|Panggilan tak terjawab",
+};
+
+/** A call event's system message in `lang` (null: not a call event, or one shown as the server wrote it). */
+export function callEventText(lang: string, data: Record<string, unknown> | null | undefined): string | null {
+  const event = data?.event;
+  if (event !== "call_started" && event !== "call_ended" && event !== "call_missed") return null;
+  const [videoStarted, voiceStarted, videoEnded, voiceEnded, missed] = (EVENT_LINES[lang] || EVENT_LINES.en).split("|");
+  const video = data?.media === "video";
+  if (event === "call_started") return video ? videoStarted : voiceStarted;
+  const outcome = event === "call_missed" ? "missed" : data?.outcome;
+  if (outcome === "missed" || outcome === "cancelled") return missed;
+  if (outcome !== "completed") return null;
+  const s = Math.round(Number(data?.duration_s) || 0);
+  return (video ? videoEnded : voiceEnded).replace("{d}", `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`);
+}
