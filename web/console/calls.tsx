@@ -45,7 +45,13 @@ export const CALL_STRINGS: CallStrings = {
 };
 
 /** The console's one call view, bound to its socket; frames reach it through `handle`. */
-export function consoleCallView(socket: SeabridgeSocket, api: Api, onActive: (active: boolean) => void): CallView {
+export function consoleCallView(
+  socket: SeabridgeSocket,
+  api: Api,
+  onActive: (active: boolean) => void,
+  onAccept: (conversationId: number) => void,
+  describe: (conversationId: number) => string,
+): CallView {
   adoptCallCss(document);
   const mount = document.createElement("div");
   mount.className = "call-layer";
@@ -62,6 +68,8 @@ export function consoleCallView(socket: SeabridgeSocket, api: Api, onActive: (ac
       await api.attachStill(Number(conversationId), still, "Snapshot from the video call", newId());
     },
     onActive,
+    onAccept: (id) => onAccept(Number(id)),
+    describe: (id) => describe(Number(id)),
   });
 }
 

@@ -30,6 +30,7 @@ export function Workspace({ token, onLogout }: { token: string; onLogout: () => 
   viewRef.current = view;
   const refreshTimer = useRef<number | undefined>(undefined);
   const calls = useRef<CallView | null>(null);
+  const inboxRef = useRef<Inbox | null>(null);
   const [inCall, setInCall] = useState(false);
 
   const failed = useCallback(
@@ -78,7 +79,11 @@ export function Workspace({ token, onLogout }: { token: string; onLogout: () => 
   );
   useEffect(() => () => socket.close(), [socket]);
   useEffect(() => {
-    const view = consoleCallView(socket, api, setInCall);
+    const who = (id: number) => {
+      const item = inboxRef.current?.items.find((i) => i.id === id);
+      return `${item?.customer_name || `Visitor #${id}`} · conversation #${id}`;
+    };
+    const view = consoleCallView(socket, api, setInCall, (id) => setSelected(id), who);
     calls.current = view;
     return () => {
       calls.current = null;
@@ -107,6 +112,7 @@ export function Workspace({ token, onLogout }: { token: string; onLogout: () => 
     if (selected !== null) socket.subscribe(selected);
   }, [selected, socket]);
 
+  inboxRef.current = inbox;
   const items = inbox?.items || [];
   const move = (step: number) => {
     if (!items.length) return;

@@ -81,6 +81,7 @@ const STEPS = [
 const POOR_LOSS_PCT = 5;
 const POOR_RTT_MS = 400;
 const GOOD_LOSS_PCT = 1;
+const RESTART_AFTER_MS = 2000;
 
 export class CallSession {
   private pc: RTCPeerConnection | null = null;
@@ -203,6 +204,15 @@ export class CallSession {
       this.opts.send({ type: "call_ice", call_id: this.opts.callId, candidate });
     };
     pc.ontrack = (e) => this.opts.onRemoteStream?.(e.streams[0] ?? new MediaStream([e.track]));
+    // A network change (Wi-Fi to mobile data) leaves ICE disconnected: the caller restarts it
+    // before it fails for good (a failure is reported and ends the call).
+    pc.oniceconnectionstatechange = () => {
+      if (pc.iceConnectionState !== "disconnected" || this.opts.role !== "caller") return;
+      setTimeout(() => {
+        if (this.pc === pc && pc.iceConnectionState === "disconnected" && pc.signalingState === "stable")
+          this.offer(true).catch(() => undefined);
+      }, RESTART_AFTER_MS);
+    };
     pc.onconnectionstatechange = () => {
       if (pc.connectionState === "connected" || pc.connectionState === "failed") void this.report();
     };

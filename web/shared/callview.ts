@@ -59,6 +59,10 @@ export interface CallViewOptions {
   remoteLabel: () => string;
   /** Agents: a still of the remote video to attach to the conversation. */
   onSnapshot?: (still: Blob, conversationId: string) => Promise<void>;
+  /** Who is calling, under the ringing title (e.g. the conversation in the console). */
+  describe?: (conversationId: string) => string;
+  /** This side accepted an incoming call (e.g. the console opens its conversation). */
+  onAccept?: (conversationId: string) => void;
   /** A call started or ended (e.g. to disable call buttons). */
   onActive?: (active: boolean) => void;
   /** A floating window over the page (the console) instead of covering the mount (the widget). */
@@ -137,6 +141,7 @@ export class CallView {
   private readonly localVideo: HTMLVideoElement;
   private readonly title: HTMLHeadingElement;
   private readonly timer: HTMLSpanElement;
+  private readonly who: HTMLSpanElement;
   private readonly qualityEl: HTMLSpanElement;
   private readonly messageEl: HTMLDivElement;
   private readonly bar: HTMLDivElement;
@@ -151,6 +156,7 @@ export class CallView {
     this.stage = h("div", { class: "sbc-stage" }, this.remoteVideo, this.screenVideo, this.localVideo);
     this.title = h("h2", { class: "sbc-title", id: "sbc-title" });
     this.timer = h("span", { class: "sbc-timer" });
+    this.who = h("span", { class: "sbc-who" });
     this.qualityEl = h("span", { class: "sbc-q", role: "status" });
     this.messageEl = h("div", { class: "sbc-msg", role: "alert" });
     this.bar = h("div", { class: "sbc-bar" });
@@ -165,7 +171,7 @@ export class CallView {
         keydown: (e) => this.onKey(e as KeyboardEvent),
       },
       this.stage,
-      h("div", { class: "sbc-top" }, this.title, this.timer, this.qualityEl),
+      h("div", { class: "sbc-top" }, this.title, this.who, this.timer, this.qualityEl),
       this.messageEl,
       this.bar,
     );
@@ -251,6 +257,7 @@ export class CallView {
     session.localStream = this.local;
     this.showLocal();
     session.accept();
+    this.opts.onAccept?.(this.conversationId);
   }
 
   // ---- state --------------------------------------------------------------------------------
@@ -547,6 +554,7 @@ export class CallView {
             ? t.connecting
             : `${video ? t.video : t.voice} · ${this.opts.remoteLabel()}`;
     if (phase !== "live") this.timer.textContent = "";
+    this.who.textContent = phase === "incoming" ? this.opts.describe?.(this.conversationId) || "" : "";
     this.remoteVideo.setAttribute("aria-label", this.opts.remoteLabel());
     this.localVideo.setAttribute("aria-label", this.opts.localLabel);
     this.localVideo.hidden = !this.local?.getVideoTracks().length || this.camOffNow;
@@ -634,7 +642,8 @@ export const CALL_CSS = `
 .sbc-voice .sbc-top{flex:1;justify-content:center;text-align:center;flex-direction:column}
 .sbc-q{font-size:13px;padding:2px 8px;border-radius:10px;background:#1e3a2a}
 .sbc-q[data-quality=fair]{background:#5c4400}.sbc-q[data-quality=poor]{background:#7a1b1b}
-.sbc-q:empty,.sbc-timer:empty{display:none}
+.sbc-q:empty,.sbc-timer:empty,.sbc-who:empty{display:none}
+.sbc-who{font-size:14px;opacity:.85}
 .sbc-msg{padding:8px 14px;background:#fff4d6;color:#3d2e00;font-size:14px;display:flex;flex-wrap:wrap;gap:6px;align-items:center}
 .sbc-bar{display:flex;flex-wrap:wrap;justify-content:center;gap:8px;padding:12px}
 .sbc-btn{min-height:44px;min-width:44px;padding:0 14px;border-radius:22px;border:0;background:#2c3e4c;color:#fff;cursor:pointer;font-weight:600}
