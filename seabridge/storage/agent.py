@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -148,21 +148,25 @@ async def save_state(
 ) -> bool:
     """Write the state if nobody else did since `version` was read; False when another writer won."""
     if version == 0:
-        existing = await load_state(session, store_id, conversation_id)
-        if existing is None:
-            session.add(
-                AgentState(
-                    conversation_id=conversation_id,
-                    store_id=store_id,
-                    handled_seq=handled_seq,
-                    version=1,
-                    state=state,
-                    updated_at=_now(),
-                )
+        taken = await session.scalar(
+            select(AgentState.version).where(
+                AgentState.store_id == store_id, AgentState.conversation_id == conversation_id
             )
-            await session.flush()
-            return True
-        return False
+        )
+        if taken is not None:
+            return False
+        # Core, not the unit of work: one INSERT per new conversation, nothing for the session to track.
+        await session.execute(
+            insert(AgentState).values(
+                conversation_id=conversation_id,
+                store_id=store_id,
+                handled_seq=handled_seq,
+                version=1,
+                state=state,
+                updated_at=_now(),
+            )
+        )
+        return True
     result = await session.execute(
         update(AgentState)
         .where(
