@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from enum import Enum
 from typing import Any, Protocol
 
 from seabridge.bus.base import BusEvent
@@ -146,13 +147,23 @@ def presence_event(store_id: int, conversation_id: int, participant: Participant
 Fetch = Callable[[int, int], Awaitable[Sequence[Any]]]  # (conversation_id, after_seq) -> messages with .seq
 
 
+class Step(Enum):
+    """What `SeqCursor.advance` says about a live message."""
+
+    DELIVER = "deliver"  # the next one: the cursor has moved to it
+    DROP = "drop"  # delivered before
+    FILL = "fill"  # a gap: fetch what is after `last` from the database first
+    NOT_SUBSCRIBED = "not_subscribed"
+
+
 class SeqCursor:
     """The last seq delivered to one connection, per conversation: drops repeats, fills gaps.
 
-    `advance(conversation_id, seq)` says what to do with a live message event
+    `classify(conversation_id, seq)` says what to do with a live message event
     of that seq: "drop" (already delivered), "deliver" (the next one), or
     "fill" (a gap: fetch everything after `last(conversation_id)` from the
-    database first). A lost or reordered bus event therefore never loses or
+    database first); `advance` does the same and moves on past a delivered
+    one, in one step. A lost or reordered bus event therefore never loses or
     duplicates a message.
     """
 
@@ -176,6 +187,18 @@ class SeqCursor:
         if seq <= last:
             return "drop"
         return "deliver" if seq == last + 1 else "fill"
+
+    def advance(self, conversation_id: int, seq: int) -> Step:
+        """`classify`, and for the next message, move the cursor to it (the caller delivers it)."""
+        last = self._last.get(conversation_id)
+        if last is None:
+            return Step.NOT_SUBSCRIBED
+        if seq <= last:
+            return Step.DROP
+        if seq != last + 1:
+            return Step.FILL
+        self._last[conversation_id] = seq
+        return Step.DELIVER
 
     def moved_to(self, conversation_id: int, seq: int) -> None:
         if seq > self._last.get(conversation_id, -1):

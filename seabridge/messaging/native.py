@@ -200,16 +200,15 @@ class SeabridgeWebSocketProtocol(WebSocketsSansIOProtocol):
 class NativeSocket:
     """The `Socket` (sockets.py) of one natively served connection."""
 
-    __slots__ = ("_protocol",)
+    __slots__ = ("_protocol", "send")
 
     def __init__(self, protocol: SeabridgeWebSocketProtocol) -> None:
         self._protocol = protocol
+        # `send` is the protocol's own method: called once per frame, one Python call less.
+        self.send: Callable[[str], bool] = protocol.write_text
 
     async def receive(self) -> str | bytes | None:
         return await self._protocol.next_inbound()
-
-    def send(self, text: str) -> bool:
-        return self._protocol.write_text(text)
 
     def close(self, code: int, reason: str) -> None:
         self._protocol.write_close(code, reason)

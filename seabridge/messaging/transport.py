@@ -57,7 +57,7 @@ from seabridge.messaging.frames import (
     TypingEventFrame,
     encode,
 )
-from seabridge.messaging.hub import Hub, ParticipantKey, SeqCursor, presence_event, visible, wire_message
+from seabridge.messaging.hub import Hub, ParticipantKey, SeqCursor, Step, presence_event, visible, wire_message
 from seabridge.messaging.protocol import Connection, ConnectionState, ProtocolConfig, SessionInfo
 from seabridge.messaging.sockets import WRITE_TIMEOUT_S, Socket
 from seabridge.services.messaging import Actor, Forbidden, NotFound, RateLimited, Rejected, message_payload
@@ -84,6 +84,7 @@ class Peer:
         self._hub = hub
         self.conn = Connection(config)
         self.actor: Actor | None = None
+        self.store_id: int | None = None  # the actor's store, read by the hub for every event: a plain attribute
         self._sends: deque[asyncio.Task[None]] = deque()  # pipelined sends, oldest first
         self._inbox: deque[BusEvent] = deque()  # events waiting for the deliverer, in order
         self._deliverer: asyncio.Task[None] | None = None  # runs only while `_inbox` has events
@@ -94,10 +95,6 @@ class Peer:
         self._closing = False
 
     # ---- what the hub sees ----------------------------------------------
-
-    @property
-    def store_id(self) -> int | None:
-        return self.actor.store_id if self.actor else None
 
     @property
     def participant(self) -> ParticipantKey | None:
@@ -279,7 +276,7 @@ class Peer:
             expires = row.expires_at.timestamp()
         else:
             return self.conn.reject()
-        self.actor = actor
+        self.actor, self.store_id = actor, actor.store_id
         info = SessionInfo(
             session_id="ws_" + secrets.token_hex(6),
             principal_kind="buyer" if actor.kind == "buyer" else "agent",
@@ -405,17 +402,17 @@ class Peer:
     def _deliver_now(self, event: BusEvent) -> bool:
         """Deliver a live event that needs no database read; False if it must go through `_deliver`."""
         actor = self.actor
-        cid = event.conversation_id
-        if actor is None or cid not in self._cursor:
+        if actor is None:
             return True
-        if event.type == "message":
-            action = self._cursor.classify(cid, event.seq)
-            if action == "fill":
+        if event.type == "message":  # the hot path: once per live message and connection
+            action = self._cursor.advance(event.conversation_id, event.seq)
+            if action is Step.FILL:
                 return False
-            if action == "deliver":
-                if visible(actor, event.payload):
-                    self._send_shared(event, MessageFrame)
-                self._cursor.moved_to(cid, event.seq)
+            if action is Step.DELIVER and visible(actor, event.payload):
+                self._send_shared(event, MessageFrame)
+            return True
+        cid = event.conversation_id
+        if cid not in self._cursor:
             return True
         if event.type == "sync":
             return self._cursor.last(cid) >= event.seq
