@@ -187,8 +187,8 @@ export class CallView {
     return this.session?.callId ?? null;
   }
 
-  /** Call the other side of a conversation. */
-  async start(conversationId: string, media: CallMedia): Promise<void> {
+  /** Call the other side of a conversation (`callId`: one reserved by a booked consult). */
+  async start(conversationId: string, media: CallMedia, callId = newCallId()): Promise<void> {
     if (this.active) return;
     this.conversationId = conversationId;
     this.media = media;
@@ -200,7 +200,7 @@ export class CallView {
       return;
     }
     if (!this.local.getVideoTracks().length) this.media = "audio";
-    this.session = this.newSession(newCallId(), "caller", this.media);
+    this.session = this.newSession(callId, "caller", this.media);
     this.session.localStream = this.local;
     this.session.invite(conversationId);
     this.showLocal();

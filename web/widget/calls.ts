@@ -2,7 +2,9 @@
 // shared call view (web/shared/callview.ts) covering the chat panel. The buyer may call once a
 // person is in the conversation (an agent wrote, or the bot handed over), or at any time when
 // the store sets data-calls="always" on the script tag; an agent's call rings here whenever the
-// widget is connected, opening the panel.
+// widget is connected, opening the panel. A booked consult's join link
+// (`?seabridge_call=<call_id>`, docs/protocol.md) opens the panel and starts that call.
+import { getJson } from "../shared/api";
 import type { CallMedia } from "../shared/call";
 import { adoptCallCss, CallView, CALL_FRAME_TTL_MS } from "../shared/callview";
 import type { ServerFrame } from "../shared/protocol";
@@ -20,7 +22,11 @@ export interface CallHost {
   you: () => string;
   team: () => string;
   always: boolean; // data-calls="always": the store lets buyers call before a person joined
+  base: string; // the Seabridge server's origin
+  token: () => Promise<string>;
 }
+
+const JOIN_PARAM = "seabridge_call";
 
 const VIDEO_ICON =
   '<svg viewBox="0 0 24 24" aria-hidden="true" width="20" height="20" fill="currentColor"><path d="M3 6h12a2 2 0 0 1 2 2v1.5l4-2.5v10l-4-2.5V16a2 2 0 0 1-2 2H3a2 2 0 0 1-2-2V8a2 2 0 0 1 2-2z"/></svg>';
@@ -32,6 +38,7 @@ export class WidgetCalls {
   private readonly video: HTMLButtonElement;
   private readonly voice: HTMLButtonElement;
   private withPerson: boolean;
+  private join: string | null = null; // a booked consult's call id from the join link
 
   constructor(private readonly host: CallHost) {
     adoptCallCss(host.shadow);
@@ -49,6 +56,31 @@ export class WidgetCalls {
     this.voice = this.button(VOICE_ICON, "audio");
     host.slot.append(this.video, this.voice);
     this.render();
+    const join = new URLSearchParams(location.search).get(JOIN_PARAM);
+    if (join && /^[A-Za-z0-9_-]{8,64}$/.test(join)) {
+      this.join = join;
+      queueMicrotask(() => host.open()); // connects; the call starts once the conversation is known
+    }
+  }
+
+  /** The join link's consult: its media from the buyer's appointments, then the call. */
+  private async joinConsult(callId: string): Promise<void> {
+    const cid = this.host.conversationId();
+    if (cid === null) return;
+    let media: CallMedia = "video";
+    try {
+      const booked = await getJson<{ call_id: string; media: CallMedia }[]>(
+        `${this.host.base}/v1/widget/consults/appointments`,
+        await this.host.token(),
+      );
+      media = booked.find((a) => a.call_id === callId)?.media || media;
+    } catch {
+      /* the server refuses the invite if the id is not this buyer's consult */
+    }
+    const url = new URL(location.href);
+    url.searchParams.delete(JOIN_PARAM); // a reload must not call again
+    history.replaceState(history.state, "", url.href);
+    if (!this.view.active) void this.view.start(String(cid), media, callId);
   }
 
   private button(icon: string, media: CallMedia): HTMLButtonElement {
@@ -68,7 +100,12 @@ export class WidgetCalls {
 
   /** Every server frame the widget receives. */
   handle(frame: ServerFrame): void {
-    if (frame.type === "subscribed") this.render();
+    if (frame.type === "subscribed") {
+      this.render();
+      const join = this.join;
+      this.join = null;
+      if (join) void this.joinConsult(join);
+    }
     if (frame.type === "message" && !this.withPerson) {
       const m = frame.message;
       if (m.sender?.kind === "agent" || m.data?.handoff) {
