@@ -1,5 +1,8 @@
 """Check an agent language file against the English reference: same tables, keys and placeholders.
 
+A language's training file (seabridge/agent/training/<code>.toml), when it has
+one, holds only [intents] with known intent names and non-empty examples.
+
 Usage: .venv/bin/python scripts/check_locale.py es [fr ...]
 """
 
@@ -11,7 +14,19 @@ import tomllib
 from pathlib import Path
 
 LOCALES = Path(__file__).resolve().parent.parent / "seabridge" / "agent" / "locales"
-SAME_KEYS = ("intents", "keywords", "words", "payment", "status", "events", "reasons", "sentiment", "intent_names", "replies")
+TRAINING = LOCALES.parent / "training"
+SAME_KEYS = (
+    "intents",
+    "keywords",
+    "words",
+    "payment",
+    "status",
+    "events",
+    "reasons",
+    "sentiment",
+    "intent_names",
+    "replies",
+)
 MEASURES = {"chest", "waist", "hip", "height", "weight", "foot_length"}
 
 
@@ -39,18 +54,56 @@ def problems(code: str) -> list[str]:
             out.append(f"[intents] {intent}: needs a list of at least 15 non-empty strings")
     for key, template in doc.get("replies", {}).items():
         if key in en["replies"] and fields(template) != fields(en["replies"][key]):
-            out.append(f"[replies] {key}: placeholders {sorted(fields(template))} != {sorted(fields(en['replies'][key]))}")
+            out.append(
+                f"[replies] {key}: placeholders {sorted(fields(template))} != {sorted(fields(en['replies'][key]))}"
+            )
     terms = set(en["terms"].values())
-    out += [f"[terms] {k!r} -> {v!r}: not an English catalog word of en.toml" for k, v in doc.get("terms", {}).items() if v not in terms]
+    out += [
+        f"[terms] {k!r} -> {v!r}: not an English catalog word of en.toml"
+        for k, v in doc.get("terms", {}).items()
+        if v not in terms
+    ]
     colors = set(en["colors"].values())
-    out += [f"[colors] {k!r} -> {v!r}: not a colour of en.toml" for k, v in doc.get("colors", {}).items() if v not in colors]
-    out += [f"[measures] {k!r} -> {v!r}: not one of {sorted(MEASURES)}" for k, v in doc.get("measures", {}).items() if v not in MEASURES]
-    out += [f"[countries] {k!r} -> {v!r}: not an ISO code" for k, v in doc.get("countries", {}).items() if not (len(v) == 2 and v.isupper())]
+    out += [
+        f"[colors] {k!r} -> {v!r}: not a colour of en.toml" for k, v in doc.get("colors", {}).items() if v not in colors
+    ]
+    out += [
+        f"[measures] {k!r} -> {v!r}: not one of {sorted(MEASURES)}"
+        for k, v in doc.get("measures", {}).items()
+        if v not in MEASURES
+    ]
+    out += [
+        f"[countries] {k!r} -> {v!r}: not an ISO code"
+        for k, v in doc.get("countries", {}).items()
+        if not (len(v) == 2 and v.isupper())
+    ]
+    return out + training_problems(code, set(en["intents"]))
+
+
+def training_problems(code: str, intents: set[str]) -> list[str]:
+    path = TRAINING / f"{code}.toml"
+    if not path.exists():
+        return []
+    doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    out = [f"training: unknown table [{table}] (only [intents])" for table in doc if table != "intents"]
+    for intent, examples in doc.get("intents", {}).items():
+        if intent not in intents:
+            out.append(f"training [intents] unknown intent {intent!r}")
+        elif not isinstance(examples, list) or not all(isinstance(e, str) and e.strip() for e in examples):
+            out.append(f"training [intents] {intent}: needs a list of non-empty strings")
     return out
+
+
+def orphan_training_files() -> list[str]:
+    """Training files with no language file of the same code."""
+    return sorted(p.stem for p in TRAINING.glob("*.toml") if not (LOCALES / p.name).exists())
 
 
 if __name__ == "__main__":
     bad = 0
+    for code in orphan_training_files():
+        bad += 1
+        print(f"training/{code}.toml: no language file locales/{code}.toml")
     for code in sys.argv[1:]:
         found = problems(code)
         bad += len(found)

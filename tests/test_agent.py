@@ -261,6 +261,47 @@ def test_short_keywords_match_whole_words_only() -> None:
     assert matcher.find("返金はいつですか") == [("返金", "refund_status")]
 
 
+def test_training_files_add_examples_to_their_language(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from seabridge.agent import classifier
+
+    extra = '[intents]\ninvoice = ["a receipt for my accountant, please"]\n'
+    (tmp_path / "en.toml").write_text(extra, encoding="utf-8")
+    monkeypatch.setattr(classifier, "TRAINING", tmp_path)
+    classifier.training_file.cache_clear()
+    try:
+        examples = classifier.examples("en")
+        assert examples["invoice"][-1] == "a receipt for my accountant, please"
+        assert examples["invoice"][:-1] == locales.load("en").intents["invoice"]  # the language file's come first
+        assert classifier.examples("fr") == dict(locales.load("fr").intents)  # no training file: nothing added
+    finally:
+        monkeypatch.undo()
+        classifier.training_file.cache_clear()
+    shipped = classifier.examples("zh")  # the shipped training files are read by default
+    assert len(shipped["greeting"]) > len(locales.load("zh").intents["greeting"])
+
+
+def test_a_training_file_names_only_known_intents(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    spec = importlib.util.spec_from_file_location("check_locale", ROOT / "scripts" / "check_locale.py")
+    assert spec is not None and spec.loader is not None
+    checker = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(checker)
+    (tmp_path / "en.toml").write_text('[intents]\nhaggle = ["lower the price"]\ngoodbye = [""]\n', encoding="utf-8")
+    (tmp_path / "xx.toml").write_text("[intents]\n", encoding="utf-8")
+    monkeypatch.setattr(checker, "TRAINING", tmp_path)
+    found = checker.training_problems("en", {"goodbye"})
+    assert any("haggle" in p for p in found) and any("goodbye" in p for p in found)
+    assert checker.orphan_training_files() == ["xx"]
+
+
+def test_traditional_chinese_reads_like_simplified() -> None:
+    from seabridge.agent.classifier import default_classifier
+    from seabridge.agent.text import fold
+
+    assert fold("請問我的訂單到哪裡了") == fold("请问我的订单到哪里了")
+    assert fold("帳篷") == "帐篷" and fold("帳號") == "账号"  # a tent is not an account
+    assert default_classifier().classify("退款什麼時候到帳？", "zh").intent == "refund_status"
+
+
 def test_classifying_a_message_is_fast() -> None:
     import time
 

@@ -1,20 +1,24 @@
 """Intent classification for the offline engine: naive Bayes over text features, plus keyword evidence.
 
 Trained once per process from the `[intents]` examples of every language file
-(one model for all languages: their features hardly overlap, and a buyer who
-mixes two languages is still understood). `[keywords]` add evidence at
+and of its training file (`training/<code>.toml`: more examples, kept apart
+from the replies so the language file stays readable). One model for all
+languages: their features hardly overlap, and a buyer who mixes two languages
+is still understood. `[keywords]` add evidence at
 classification time, found by one phrase matcher built at training time
 (its cost follows the message's length, not the number of keywords).
 Deterministic, no network, well under a millisecond per message after a
-training step of under a second.
+training step of a few seconds at start-up.
 """
 
 from __future__ import annotations
 
 import functools
 import math
+import tomllib
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from seabridge.agent import locale as locales
 from seabridge.agent.text import PhraseMatcher, features, fold
@@ -34,6 +38,7 @@ ALPHA = 0.3
 EVIDENCE_SCALE = 0.3
 KEYWORD_WEIGHT = 6.0
 MIN_CONFIDENCE = 0.30
+TRAINING = Path(__file__).parent / "training"
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +122,8 @@ class IntentClassifier:
             rest = self._without(fold(text), prediction.intent)
             if rest:
                 after = self._classify(rest, language)
-                if after.intent not in ("other", prediction.intent) and after.known_features >= 2:
+                clear = bool(after.keywords) or after.confidence >= 0.5  # not a name or a form of address
+                if after.intent not in ("other", prediction.intent) and after.known_features >= 2 and clear:
                     return after
         return prediction
 
@@ -156,12 +162,30 @@ class IntentClassifier:
 
 
 @functools.cache
+def training_file(code: str) -> dict[str, tuple[str, ...]]:
+    """Intent -> the extra examples of a language's training file (`training/<code>.toml`, `[intents]`)."""
+    path = TRAINING / f"{code}.toml"
+    if not path.exists():
+        return {}
+    doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    return {intent: tuple(texts) for intent, texts in doc.get("intents", {}).items()}
+
+
+def examples(code: str) -> dict[str, tuple[str, ...]]:
+    """Intent -> every training example of a language: its language file's, then its training file's."""
+    out = dict(locales.load(code).intents)
+    for intent, texts in training_file(code).items():
+        out[intent] = (*out.get(intent, ()), *texts)
+    return out
+
+
+@functools.cache
 def default_classifier() -> IntentClassifier:
-    examples: list[tuple[str, str]] = []
+    training: list[tuple[str, str]] = []
     keywords: dict[str, list[tuple[str, str]]] = {}
     for code, loc in locales.all_locales().items():
-        for intent, texts in loc.intents.items():
-            examples += [(intent, t) for t in texts]
+        for intent, texts in examples(code).items():
+            training += [(intent, t) for t in texts]
         for intent, kws in loc.keywords.items():
             keywords.setdefault(intent, []).extend((code, fold(k)) for k in kws if k.strip())
-    return IntentClassifier.train(examples, keywords)
+    return IntentClassifier.train(training, keywords)

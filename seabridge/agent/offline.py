@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from seabridge.agent import locale as locales
-from seabridge.agent.classifier import IntentClassifier, Prediction, default_classifier
+from seabridge.agent.classifier import IntentClassifier, Prediction, default_classifier, examples
 from seabridge.agent.engine import DialogueState, Reply, Turn
 from seabridge.agent.entities import Entities, extract
 from seabridge.agent.handoff import hours_text, when_text
@@ -255,7 +255,10 @@ class OfflineEngine:
             return "product_question" if state.product else "product_recommendation"  # "a mechanical keyboard?"
         asks_a_fact = "product_question" in ctx.prediction.keywords  # "is it compatible with...", "made of"
         if intent == "product_question" and not (state.product or asks_a_fact) and named:
-            return intent if tools.title_matches(ctx.turn.text) else "product_recommendation"
+            # "do you have waterproof speakers?" is a search; "how many watts is the charger?" asks a fact
+            searching = "product_recommendation" in ctx.prediction.keywords
+            searching = searching or dict(ctx.prediction.ranked).get("product_recommendation", 0.0) >= 0.2
+            return "product_recommendation" if searching and not tools.title_matches(ctx.turn.text) else intent
         if intent == "product_recommendation" and state.product and not named and (ents.colors or ents.sizes):
             return "product_question"
         return intent
@@ -395,7 +398,7 @@ def _lexicon() -> dict[str, dict[str, float]]:
     """Folded word -> {language: weight}: the words of each language file, weighted by how few languages share them."""
     seen: dict[str, set[str]] = {}
     for code, loc in locales.all_locales().items():
-        texts = [t for ts in loc.intents.values() for t in ts]
+        texts = [t for ts in examples(code).values() for t in ts]
         texts += [k for ks in loc.keywords.values() for k in ks]
         texts += [w for ws in loc.words.values() for w in ws]
         letters = [c for t in texts for c in t if c.isalpha()]

@@ -2,7 +2,8 @@
 
 `fold` makes what buyers type on phones comparable with the language files:
 case, width, Latin and Vietnamese diacritics (buyers often drop them), Arabic
-letter variants and diacritics, Turkish dotless i, Russian ё. Scripts written
+letter variants and diacritics, Turkish dotless i, Russian ё, Traditional
+Chinese characters (as their Simplified forms). Scripts written
 without spaces (Chinese, Japanese, Thai) and Korean (agglutinative) are read
 as character n-grams; the others as words, word pairs and the 3–5 letter
 pieces of words, which keep typos and inflections close to the original.
@@ -22,6 +23,25 @@ _ARABIC_MARKS = re.compile("[\u064b-\u0652\u0670\u0640]")
 _ARABIC_LETTERS = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ة": "ه", "ى": "ي", "ؤ": "و", "ئ": "ي"})
 _OTHER = str.maketrans({"ı": "i", "ё": "е", "’": "'", "`": "'", "´": "'"})
 _TOKEN = re.compile(r"\w+", re.UNICODE)
+# Traditional Chinese characters common in shopping chats -> their Simplified forms (Taiwan and Hong Kong
+# buyers write Traditional; the Chinese language file is Simplified).
+_TRADITIONAL = (
+    "訂單貨運費時間錢還沒麼嗎們這個說謝見請問價買賣號碼發點樣顏藍紅綠黃長寬換帳戶錄聯轉機電話線寶褲襪帶鏈項鍊環錶燈壺鍋盤過關"
+    "稅預計幾達郵遞國際會員優據開歡題壞損錯誤質處應該選擇適體圍腳數釐於為與東車門後裡裏詢簽狀態況灣馬來亞韓歐銀匯兩敗庫種類薦"
+    "禮動爛專註冊讚滿氣讓對從當將給頭麵髮鐘鬆緊邊雙張條隻組紙裝夠產廠嚴壓實驗證準備經營業務聽顯輕結總額減週歲識認記憶師團隊級"
+    "紀約網頁讀寫畫幣麗舊髒熱涼濕乾淨雜亂難聲響蓋鎖鐵鋼屬纖維絲絨針織襯夾爐筆腦鍵螢鏡鐲飾護膚妝現趕遲資刪確訊倉續幫啟閱覺歸較"
+    "齊隨樓區縣鄉館廣萬億塊圓臺標籤範壽陽傘墊櫃簾蓆濾鑽鬧傢廚掛燒煙鹽醬蘭漢語譯喲無鋪靜鞦習慣擔憂驚嚇虧騙糾紛訴賠償責負復覆彈"
+    "勁撥導測試評詳細規則齡貼賬戲劇藝術貴購補遺丟變縮軟溫屜廳衛藥雖漲領書視頻擁擠紐倫囉嘍鬥"
+)
+_SIMPLIFIED = (
+    "订单货运费时间钱还没么吗们这个说谢见请问价买卖号码发点样颜蓝红绿黄长宽换账户录联转机电话线宝裤袜带链项链环表灯壶锅盘过关"
+    "税预计几达邮递国际会员优据开欢题坏损错误质处应该选择适体围脚数厘于为与东车门后里里询签状态况湾马来亚韩欧银汇两败库种类荐"
+    "礼动烂专注册赞满气让对从当将给头面发钟松紧边双张条只组纸装够产厂严压实验证准备经营业务听显轻结总额减周岁识认记忆师团队级"
+    "纪约网页读写画币丽旧脏热凉湿干净杂乱难声响盖锁铁钢属纤维丝绒针织衬夹炉笔脑键萤镜镯饰护肤妆现赶迟资删确讯仓续帮启阅觉归较"
+    "齐随楼区县乡馆广万亿块圆台标签范寿阳伞垫柜帘席滤钻闹家厨挂烧烟盐酱兰汉语译哟无铺静秋习惯担忧惊吓亏骗纠纷诉赔偿责负复复弹"
+    "劲拨导测试评详细规则龄贴账戏剧艺术贵购补遗丢变缩软温屉厅卫药虽涨领书视频拥挤纽伦啰喽斗"
+)
+_HANT = str.maketrans(_TRADITIONAL, _SIMPLIFIED)
 
 
 def _strip_latin_marks(text: str) -> str:
@@ -40,6 +60,8 @@ def fold(text: str) -> str:
     text = _strip_latin_marks(text)
     if any("\u0600" <= c <= "\u06ff" for c in text):
         text = _ARABIC_MARKS.sub("", text).translate(_ARABIC_LETTERS)
+    if any("\u4e00" <= c <= "\u9fff" for c in text):
+        text = text.translate(_HANT).replace("账篷", "帐篷")  # a tent (帳篷) is not an account (帳號)
     return text.replace("đ", "d")
 
 
