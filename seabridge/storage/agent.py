@@ -23,12 +23,6 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-async def load_state(session: AsyncSession, store_id: int, conversation_id: int) -> AgentState | None:
-    return await session.scalar(
-        select(AgentState).where(AgentState.store_id == store_id, AgentState.conversation_id == conversation_id)
-    )
-
-
 @dataclass(frozen=True, slots=True)
 class TurnMessage:
     """The columns of a message a bot turn reads."""
@@ -52,7 +46,7 @@ class TurnContext:
     state: dict[str, Any] | None
     buyer: BuyerProfile | None  # the conversation's verified buyer, when there is one
     store_version: str  # stores.updated_at: the store profile changes only with it
-    catalog_version: tuple[int, str]  # as `catalog_version`
+    catalog_version: tuple[int, str]  # the products' count and newest updated_at: the index changes only with it
     agent_language: str  # "" when the store has no active agent
 
 
@@ -195,15 +189,6 @@ async def customer_orders(session: AsyncSession, store_id: int, customer_id: int
     return list(rows.unique())
 
 
-async def catalog_version(session: AsyncSession, store_id: int) -> tuple[int, str]:
-    row = (
-        await session.execute(
-            select(func.count(Product.id), func.max(Product.updated_at)).where(Product.store_id == store_id)
-        )
-    ).one()
-    return int(row[0] or 0), str(row[1] or "")
-
-
 async def catalog(session: AsyncSession, store_id: int) -> list[Product]:
     rows = await session.scalars(
         select(Product)
@@ -279,12 +264,6 @@ async def bind_customer(session: AsyncSession, store_id: int, conversation_id: i
         .values(customer_id=customer_id)
         .execution_options(synchronize_session=False)
     )
-
-
-async def agent_language(session: AsyncSession, store_id: int, default: str) -> str:
-    """The language most of the store's agents read (the handoff summary is written in it)."""
-    language = await session.scalar(select(_agent_language(store_id)))
-    return str(language) if language else default
 
 
 def _agent_language(store_id: int) -> Any:
