@@ -130,7 +130,7 @@ class IntentClassifier:
     def _without(self, folded: str, intent: str) -> str:
         """The text with the intent's keywords taken out ("" when nothing else is left)."""
         spans = [(kw, v) for kw, v in self.matcher.find(folded) if v[0] == intent]
-        for keyword, _ in spans:
+        for keyword, _ in sorted(spans, key=lambda span: -len(span[0])):  # "hey guys" before "hey"
             folded = folded.replace(keyword, " ", 1)
         rest = " ".join(folded.split())
         return rest if spans and len(rest.replace(" ", "")) >= 3 else ""

@@ -43,6 +43,14 @@ _KEEP_OVER_TITLE = frozenset(
 )
 # What a buyer says after an order answer that is not about another order, even naming a product.
 _OWN_TOPICS = frozenset({"complaint", "feedback", "greeting"})
+# Requests whose answer holds no one's personal data: another person named in them ("a gift for someone
+# else", "my friend loves it") is no attempt to reach that person's data.
+_NO_PERSONAL_DATA = frozenset(
+    {"greeting", "goodbye", "feedback", "complaint", "human_agent", "discount"}
+    | PRODUCT_INTENTS
+    | COUNTRY_INTENTS
+    | {"return_policy", "payment_methods"}
+)
 # Concrete requests an angry buyer still means literally.
 _REQUESTS = frozenset(
     {"human_agent", "cancel_order", "change_order", "return_request", "refund_status", "payment_problem", "invoice"}
@@ -189,7 +197,9 @@ class OfflineEngine:
         complaint, whatever the message is about ("late again, worst shop ever").
         """
         intent = ctx.intent
-        if ctx.cue("injection") or ctx.cue("other_person"):
+        if ctx.cue("injection"):
+            return intent if intent == "order_status" else "other"
+        if ctx.cue("other_person") and intent not in _NO_PERSONAL_DATA:
             return intent if intent == "order_status" else "other"
         if (intent in _REQUESTS and intent in ctx.prediction.keywords) or intent == "complaint":
             return intent
@@ -224,12 +234,15 @@ class OfflineEngine:
 
     @staticmethod
     def placed_order(ctx: Context) -> str:
-        """Sizes talked about with an order number are about that placed order: a change or a return."""
+        """Sizes talked about with an order number are about that placed order: a change or a return; a size
+        that did not fit, with the words of a return, is a return."""
         ents, keywords = ctx.entities, ctx.prediction.keywords
         if ctx.intent == "size_advice" and (ents.order_numbers or ents.bare_numbers):
             for intent in ("return_request", "change_order"):
                 if intent in keywords:
                     return intent
+        if ctx.intent == "size_advice" and "return_request" in keywords:
+            return "return_request"  # "I'd like to send the jacket back, it runs small"
         return ctx.intent
 
     @staticmethod
