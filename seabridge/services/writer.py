@@ -274,8 +274,8 @@ class MessageWriter:
 class _SqliteRows:
     """Multi-row INSERTs on the writer thread's sqlite3 connection, values converted as SQLAlchemy would.
 
-    Through Core, an executemany spends most of its time in per-parameter bind processing
-    (two thirds of the batch's CPU, profiled); here the conversions are the columns' own bind
+    Through Core, an executemany spent about half of its time in per-parameter bind processing
+    (profiled); here the conversions are the columns' own bind
     processors, called only where a value needs one, and empty JSON values are converted once.
     Stored values are the same as the Core path's, so every reader sees the same rows.
     """
