@@ -179,6 +179,9 @@ class OfflineEngine:
                 return "order_status"
             if entities.country and state.last_intent in COUNTRY_INTENTS:
                 return state.last_intent
+        if intent == "account" and (entities.order_numbers or entities.bare_numbers):
+            # an order number (with the e-mail it was placed with) is about that order, not the account
+            return state.last_intent if state.last_intent in ORDER_INTENTS else "order_status"
         if intent == "delivery_time" and not entities.country and state.last_intent in RETURN_INTENTS:
             return "return_policy"  # "how many days do I have?" while talking about a return
             if entities.measurements and (state.product or state.last_intent == "size_advice"):
@@ -197,8 +200,8 @@ class OfflineEngine:
         complaint, whatever the message is about ("late again, worst shop ever").
         """
         intent = ctx.intent
-        if ctx.cue("injection"):
-            return intent if intent == "order_status" else "other"
+        if ctx.cue("injection"):  # only the buyer's own order is still answered, never "all orders"
+            return intent if intent == "order_status" and not ctx.cue("other_person") else "other"
         if ctx.cue("other_person") and intent not in _NO_PERSONAL_DATA:
             return intent if intent == "order_status" else "other"
         if (intent in _REQUESTS and intent in ctx.prediction.keywords) or intent == "complaint":
