@@ -212,10 +212,12 @@ class WebhookDispatcher:
                 timeout=self.timeout_s, follow_redirects=False, transport=self.transport
             ) as own:
                 return await self.run_once(own)
-        # One transaction for the pass's bookkeeping: under chat load a pass runs several times a
-        # second, and on SQLite each session is a few round trips through aiosqlite's thread.
+        # The fan-out's write transaction holds SQLite's one write lock from its UPDATE to its
+        # commit, and the message writer waits meanwhile: nothing else goes in it. The reads
+        # share one session after it.
         async with self.sessions() as session, session.begin():
             taken = await store.fan_out(session, self.clock())
+        async with self.sessions() as session:
             due = await store.due_ids(session, self.clock(), self.batch)
             self._next_due = None if due else (await store.next_due_at(session),)
         for delivery_id in due:
