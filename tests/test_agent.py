@@ -239,6 +239,23 @@ def test_country_names_that_fold_into_everyday_words(
         assert found.terms == terms
 
 
+@pytest.mark.parametrize(
+    ("language", "text", "country"),
+    [
+        ("es", "¿En cuántos días llega a Madrid?", "ES"),
+        ("tr", "İstanbul'a ne zaman gelir?", "TR"),
+        ("id", "kirim ke Jakarta berapa hari?", "ID"),
+        ("zh", "寄到东京要几天", "JP"),
+        ("en", "how long to Berlin, Germany?", "DE"),
+        ("fr", "livraison à Lyon en combien de temps ? je suis en Belgique", "BE"),  # a country beats a city
+    ],
+)
+def test_a_city_names_its_country(language: str, text: str, country: str) -> None:
+    from seabridge.agent.entities import extract
+
+    assert extract(text, [locales.load(language), locales.load("en")]).country == country
+
+
 def test_a_colour_that_is_also_a_product_word() -> None:
     from seabridge.agent.entities import extract
 

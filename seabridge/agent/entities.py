@@ -158,6 +158,102 @@ def _reader(code: str) -> _Reader:
     )
 
 
+# Major cities buyers name instead of their country ("how long to Madrid?"), in the spellings buyers use.
+# Read only when no country is named. Names that are also everyday words (Nice, Porto, Como, Lima,
+# Bordeaux) are left out.
+_CITIES: dict[str, str] = {  # ISO code -> names, comma-separated
+    "GB": (
+        "london, manchester, birmingham, liverpool, edinburgh, glasgow, londres, londra, "
+        "londyn, 伦敦, ロンドン, 런던, лондон, لندن, ลอนดอน, luân đôn"
+    ),
+    "IE": "dublin, dublino, 都柏林",
+    "FR": ("paris, parigi, lyon, lione, marseille, marsella, toulouse, 巴黎, パリ, 파리, париж, باريس, ปารีส"),
+    "DE": (
+        "berlin, berlino, munich, münchen, muenchen, monaco di baviera, hamburg, hamburgo, "
+        "amburgo, frankfurt, francoforte, cologne, köln, koeln, düsseldorf, stuttgart, 柏林, "
+        "慕尼黑, ベルリン, 베를린, берлин, برلين"
+    ),
+    "ES": (
+        "madrid, barcelona, barcellona, valencia, sevilla, seville, siviglia, málaga, bilbao, "
+        "马德里, 巴塞罗那, マドリード, 마드리드, мадрид, مدريد"
+    ),
+    "PT": "lisbon, lisboa, lisbona, 里斯本",
+    "IT": (
+        "rome, roma, milan, milano, mailand, naples, napoli, turin, torino, firenze, "
+        "venice, venezia, bologna, 米兰, ミラノ, 밀라노, милан, рим"
+    ),
+    "NL": "amsterdam, rotterdam, 阿姆斯特丹",
+    "BE": "brussels, bruxelles, brüssel, bruselas, bruxelas, antwerp, antwerpen",
+    "CH": "zurich, zürich, zuerich, geneva, genève, geneve, genf, ginevra, basel, bern, 苏黎世",
+    "AT": "vienna, wien, viena, vienne, 维也纳",
+    "PL": "warsaw, warszawa, varsavia, krakow, kraków, 华沙",
+    "CZ": "prague, praha, prag, praga",
+    "SE": "stockholm, estocolmo, 斯德哥尔摩",
+    "NO": "oslo",
+    "DK": "copenhagen, københavn, kopenhagen, copenhague",
+    "FI": "helsinki",
+    "GR": "athens, athina, atenas, atene, athen",
+    "HU": "budapest",
+    "RO": "bucharest, bucurești, bucuresti, bukarest",
+    "UA": "kyiv, kiev, kiew, київ, киев",
+    "RU": (
+        "moscow, moskau, moscú, moscou, mosca, москва, москву, москве, санкт-петербург, питер, "
+        "петербург, 莫斯科, モスクワ, 모스크바, موسكو"
+    ),
+    "TR": ("istanbul, ankara, izmir, i̇zmir, antalya, bursa, 伊斯坦布尔, イスタンブール, 이스탄불, стамбул, اسطنبول"),
+    "US": (
+        "new york, nyc, los angeles, chicago, houston, miami, san francisco, seattle, boston, "
+        "las vegas, nueva york, 纽约, 洛杉矶, ニューヨーク, 뉴욕, нью-йорк, نيويورك"
+    ),
+    "CA": "toronto, vancouver, montreal, montréal, ottawa, calgary, 多伦多, 温哥华",
+    "MX": ("ciudad de méxico, ciudad de mexico, cdmx, guadalajara, monterrey, puebla, cancún, cancun, tijuana"),
+    "CO": "bogotá, bogota, medellín, medellin, barranquilla",
+    "AR": "buenos aires",
+    "CL": "santiago de chile, valparaíso, valparaiso",
+    "PE": "arequipa, cusco",
+    "BR": (
+        "são paulo, sao paulo, rio de janeiro, brasília, brasilia, belo horizonte, "
+        "curitiba, porto alegre, recife, fortaleza"
+    ),
+    "AU": "sydney, melbourne, brisbane, perth, 悉尼, 墨尔本, シドニー, 시드니",
+    "NZ": "auckland, wellington, 奥克兰",
+    "JP": (
+        "tokyo, osaka, kyoto, yokohama, nagoya, fukuoka, sapporo, 东京, 大阪, 京都, 東京, "
+        "横浜, 도쿄, 오사카, токио, طوكيو, โตเกียว"
+    ),
+    "KR": "seoul, busan, incheon, 首尔, ソウル, 서울, 부산, 인천, сеул",
+    "CN": ("beijing, shanghai, shenzhen, guangzhou, hangzhou, chengdu, 北京, 上海, 深圳, 广州, 杭州, 成都"),
+    "TW": "taipei, kaohsiung, taichung, 台北, 高雄, 台中",
+    "HK": "kowloon, 九龙",
+    "SG": "新加坡",
+    "MY": "kuala lumpur, penang, johor bahru, 吉隆坡",
+    "ID": ("jakarta, surabaya, bandung, medan, bali, denpasar, yogyakarta, jogja, semarang, makassar, 雅加达"),
+    "TH": ("bangkok, chiang mai, phuket, pattaya, 曼谷, バンコク, 방콕, กรุงเทพ, เชียงใหม่, ภูเก็ต, พัทยา"),
+    "VN": (
+        "hanoi, hà nội, ha noi, ho chi minh, hồ chí minh, tp hcm, tphcm, sài gòn, sai gon, "
+        "saigon, đà nẵng, da nang, hải phòng, 河内, 胡志明"
+    ),
+    "PH": "manila, cebu, quezon city",
+    "IN": "mumbai, delhi, new delhi, bangalore, bengaluru, chennai, hyderabad, kolkata",
+    "AE": "dubai, abu dhabi, sharjah, دبي, أبوظبي, ابوظبي, الشارقة, 迪拜, ドバイ, 두바이, дубай",
+    "SA": ("riyadh, jeddah, dammam, mecca, الرياض, جدة, جده, الدمام, مكة, المدينة المنورة"),
+    "QA": "doha, الدوحة",
+    "EG": "cairo, kairo, el cairo, alexandria, القاهرة, الإسكندرية, الاسكندرية",
+    "MA": "casablanca, marrakech, rabat, الدار البيضاء, مراكش, الرباط",
+    "LB": "beirut, بيروت",
+    "IL": "tel aviv, jerusalem",
+    "ZA": "johannesburg, cape town, durban",
+    "NG": "lagos, abuja",
+    "KE": "nairobi",
+}
+
+
+@functools.cache
+def _city_matcher() -> PhraseMatcher[str]:
+    names = ((fold(name.strip()), iso) for iso, names in _CITIES.items() for name in names.split(","))
+    return PhraseMatcher(names, whole_words=True)
+
+
 _CYRILLIC = re.compile(r"[\u0400-\u04ff ]+")
 _ARABIC_NAME = re.compile(r"[\u0600-\u06ff]{3,}")
 _SENTENCE_START = re.compile(r"(?:^|[.!?。！？]\s*)[\W\d_]*$")
@@ -209,6 +305,9 @@ def extract(text: str, readers: list[Locale]) -> Entities:
             found.country = country[1] if country else ""
         found.terms += [term for _, term in reader.terms.find(folded)]
         found.colors += [color for _, color in reader.colors.find(folded)]
+    if not found.country:
+        city = _city_matcher().find(folded)
+        found.country = city[0][1] if city else ""
     found.terms = list(dict.fromkeys(found.terms))
     found.colors = list(dict.fromkeys(found.colors))
     if any(t not in found.colors for t in found.terms):  # "cream cushion cover": cream is the colour
