@@ -310,6 +310,15 @@ def test_a_training_file_names_only_known_intents(tmp_path: Path, monkeypatch: p
     assert checker.orphan_training_files() == ["xx"]
 
 
+def test_thanks_that_open_a_question_give_way_to_it() -> None:
+    from seabridge.agent.classifier import default_classifier
+
+    classifier = default_classifier()
+    assert classifier.classify("thanks! and is it waterproof?", "en").intent == "product_question"
+    assert classifier.classify("谢谢！还有，这个背包防水吗？", "zh").intent == "product_question"
+    assert classifier.classify("ok thanks, bye", "en").intent == "goodbye"  # no question follows: still a goodbye
+
+
 def test_traditional_chinese_reads_like_simplified() -> None:
     from seabridge.agent.classifier import default_classifier
     from seabridge.agent.text import fold
