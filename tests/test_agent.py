@@ -319,6 +319,15 @@ def test_thanks_that_open_a_question_give_way_to_it() -> None:
     assert classifier.classify("ok thanks, bye", "en").intent == "goodbye"  # no question follows: still a goodbye
 
 
+def test_letters_stretched_for_emphasis_read_as_one() -> None:
+    from seabridge.agent.classifier import default_classifier
+    from seabridge.agent.text import fold
+
+    assert fold("Hiii") == "hi" and fold("byeee") == "bye" and fold("good") == "good"
+    assert fold("哈哈哈") == "哈哈哈" and fold("order 1000") == "order 1000"  # unspaced scripts and digits stay
+    assert default_classifier().classify("heyyy", "en").intent == "greeting"
+
+
 def test_traditional_chinese_reads_like_simplified() -> None:
     from seabridge.agent.classifier import default_classifier
     from seabridge.agent.text import fold

@@ -3,7 +3,8 @@
 `fold` makes what buyers type on phones comparable with the language files:
 case, width, Latin and Vietnamese diacritics (buyers often drop them), Arabic
 letter variants and diacritics, Turkish dotless i, Russian ё, Traditional
-Chinese characters (as their Simplified forms). Scripts written
+Chinese characters (as their Simplified forms), letters stretched for emphasis
+("hiii", "byeee"). Scripts written
 without spaces (Chinese, Japanese, Thai) and Korean (agglutinative) are read
 as character n-grams; the others as words, word pairs and the 3–5 letter
 pieces of words, which keep typos and inflections close to the original.
@@ -23,6 +24,8 @@ _ARABIC_MARKS = re.compile("[\u064b-\u0652\u0670\u0640]")
 _ARABIC_LETTERS = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ة": "ه", "ى": "ي", "ؤ": "و", "ئ": "ي"})
 _OTHER = str.maketrans({"ı": "i", "ё": "е", "’": "'", "`": "'", "´": "'"})
 _TOKEN = re.compile(r"\w+", re.UNICODE)
+# A letter typed three times or more ("hiii", "byeee", "sooo slow") is one letter; doubled letters stay ("good").
+_STRETCHED = re.compile(r"([^\W\d_])\1{2,}")
 # Traditional Chinese characters common in shopping chats -> their Simplified forms (Taiwan and Hong Kong
 # buyers write Traditional; the Chinese language file is Simplified).
 _TRADITIONAL = (
@@ -62,7 +65,13 @@ def fold(text: str) -> str:
         text = _ARABIC_MARKS.sub("", text).translate(_ARABIC_LETTERS)
     if any("\u4e00" <= c <= "\u9fff" for c in text):
         text = text.translate(_HANT).replace("账篷", "帐篷")  # a tent (帳篷) is not an account (帳號)
+    text = _STRETCHED.sub(_unstretch, text)
     return text.replace("đ", "d")
+
+
+def _unstretch(match: re.Match[str]) -> str:
+    char = match.group(1)
+    return match.group(0) if is_unspaced(char) else char  # "哈哈哈", "ㅋㅋㅋ" and Thai are left as typed
 
 
 def is_unspaced(char: str) -> bool:
