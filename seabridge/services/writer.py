@@ -47,7 +47,7 @@ _OUTBOX = Base.metadata.tables[OutboxEvent.__tablename__]
 _MESSAGE_MANAGER = manager_of_class(Message)
 _CONVERSATION_MANAGER = manager_of_class(Conversation)
 LINGER_S = 0.005  # how long a batch waits for company when the writer is busy ...
-BUSY_S = 0.05  # ... i.e. when the previous batch started less than this long ago
+BUSY_S = 0.05  # ... i.e. when the previous batch, with company of its own, started less than this long ago
 
 
 @dataclass(slots=True)
@@ -118,17 +118,20 @@ class MessageWriter:
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
-        last_batch = -1.0
+        last_batch, last_size = -1.0, 0
         while True:
             await self._wake.wait()
             self._wake.clear()
             while self._queue:
-                if len(self._queue) < self._max_batch and loop.time() - last_batch < BUSY_S:
+                busy = last_size > 1 or len(self._queue) > 1
+                if busy and len(self._queue) < self._max_batch and loop.time() - last_batch < BUSY_S:
                     # Under load, wait a moment for more sends: a batch has a fixed cost (a transaction,
-                    # a handful of statements), and tiny batches would spend most of the CPU on it.
+                    # a handful of statements), and tiny batches would spend most of the CPU on it. A lone
+                    # send after a lone send (a buyer's message, then the bot's reply) is not load: no wait.
                     await asyncio.sleep(LINGER_S)
                 last_batch = loop.time()
                 batch, self._queue = self._queue[: self._max_batch], self._queue[self._max_batch :]
+                last_size = len(batch)
                 await self._write(batch)
 
     async def _write(self, batch: list[PendingSend]) -> None:
