@@ -122,6 +122,20 @@ async def test_another_buyers_order_never_appears(state: AppState, shop: int, te
     assert not [value for value in forbidden if value and value.casefold() in reply.casefold()]
 
 
+async def test_a_buyer_asking_after_a_product_they_ordered_gets_that_order(state: AppState, shop: int) -> None:
+    async with state.sessions() as session:
+        customer = await customers.get_by_email(session, shop, "jhoffmann@example.org")  # ordered a Dutch oven
+    assert customer is not None
+    runner = BotRunner(state.sessions, state.messaging, OfflineEngine(), clock=lambda: NOW)
+    buyer = Actor(shop, "buyer", f"visitor-{secrets.token_hex(3)}", customer_id=customer.id)
+    conv = await state.messaging.open_for_buyer(buyer)
+    reply = await _say(state, runner, buyer, conv.id, "When will the Dutch oven get here?")
+    assert "#1212" in reply
+    other = Actor(shop, "buyer", f"visitor-{secrets.token_hex(3)}")  # not verified: a product question
+    conv = await state.messaging.open_for_buyer(other)
+    assert "#1212" not in await _say(state, runner, other, conv.id, "When will the Dutch oven get here?")
+
+
 async def test_asking_for_a_person_hands_over_with_a_summary(state: AppState, shop: int) -> None:
     runner = BotRunner(state.sessions, state.messaging, OfflineEngine(), clock=lambda: NOW)
     buyer = Actor(shop, "buyer", "visitor-handoff")

@@ -51,6 +51,10 @@ _NO_PERSONAL_DATA = frozenset(
     | COUNTRY_INTENTS
     | {"return_policy", "payment_methods"}
 )
+# Guesses a question about an ordered product is mistaken for when it has no words of its own topic.
+_ORDERED_GUESSES = frozenset(
+    {"product_question", "product_recommendation", "shipping_cost", "delivery_time", "refund_status"}
+)
 # Concrete requests an angry buyer still means literally.
 _REQUESTS = frozenset(
     {"human_agent", "cancel_order", "change_order", "return_request", "refund_status", "payment_problem", "invoice"}
@@ -291,6 +295,8 @@ class OfflineEngine:
         turn, state, intent = ctx.turn, ctx.state, ctx.intent
         asked = state.pending == "which_order"
         follow_up = state.last_intent in ORDER_INTENTS and state.last_intent not in turn.tools.store.human_only
+        if await OfflineEngine.ordered_product(ctx):
+            return "order_status"
         if (intent in ORDER_INTENTS and not asked) or intent == state.pending_intent:
             return intent
         if not (asked or follow_up) or not turn.tools.verified:
@@ -307,6 +313,25 @@ class OfflineEngine:
         if any(skills.holds(o, t) for o in orders for t in titles):
             return (state.pending_intent if asked else state.last_intent) or "order_status"
         return intent
+
+    @staticmethod
+    async def ordered_product(ctx: Context) -> bool:
+        """A verified buyer asking after a product they ordered, in no words of another topic ("did the hammock
+        ship yet?", "any news on the jade roller?"): a question about that order."""
+        from seabridge.agent import skills
+
+        turn, keywords = ctx.turn, ctx.prediction.keywords
+        if not turn.tools.verified or ctx.intent not in _ORDERED_GUESSES or ctx.intent in keywords:
+            return False
+        if keywords and set(keywords) & (PRODUCT_INTENTS | {"discount", "complaint", "feedback"}):
+            return False  # "is the dutch oven dishwasher safe?", "the hammock is great"
+        if ctx.state.pending or not (ctx.entities.product_terms or ctx.entities.latin_words):
+            return False
+        titles = await skills.mentioned_titles(ctx)
+        if not titles:
+            return False
+        orders = await turn.tools.list_orders()
+        return any(skills.holds(o, t) for o in orders for t in titles[:3])
 
     # --- frustration -------------------------------------------------------------
 
