@@ -84,3 +84,17 @@ def test_spanish_buyer_late_order_handoff_to_an_agent(live: Live, open_page: Ope
     expect(agent.locator(".msg.agent").filter(has_text="soy Mei")).to_be_visible(timeout=WAIT_MS)
 
     expect(buyer.locator("li.them").filter(has_text="soy Mei")).to_be_visible(timeout=WAIT_MS)
+
+    # The agent closes; the buyer answers the satisfaction question in the widget.
+    agent.get_by_role("button", name="Close", exact=True).click()
+    rating = buyer.locator(".rating")
+    expect(rating).to_be_visible(timeout=WAIT_MS)
+    rating.get_by_role("button", name="4/5").click()
+    expect(buyer.locator("li.system .notice").filter(has_text="Gracias")).to_be_visible(timeout=WAIT_MS)
+
+    def answered() -> dict[str, Any] | None:
+        url = f"{live.url}/v1/console/conversations/{conversation_id}"
+        csat = httpx.get(url, headers=staff, timeout=10).json().get("csat")
+        return csat if csat and csat.get("answered_at") else None
+
+    assert until(answered, "the buyer's rating")["score"] == 4

@@ -1,6 +1,6 @@
 // The buyer widget's user interface: a launcher button and a chat panel inside a Shadow DOM.
 // Plain DOM, no framework: it must stay small and load fast on a phone.
-import { wsUrl } from "../shared/api";
+import { ApiError, postJson, wsUrl } from "../shared/api";
 import type { Message, MessageFrame, MessageUpdatedFrame, ProductCard, ServerFrame } from "../shared/protocol";
 import { newClientMsgId, SeabridgeSocket, SendError, type SocketState } from "../shared/socket";
 import { isRtl, strings, supported, type Key } from "./i18n";
@@ -311,8 +311,37 @@ export class Widget {
     const products = m.data?.products;
     if (Array.isArray(products) && products.length) li.append(this.cards(products));
     if (m.data?.handoff) li.append(el("p", { class: "notice" }, this.t.handoff));
+    if (m.data?.event === "csat") li.append(this.rating());
     if (mine) li.append(el("span", { class: "state" }, seq <= this.othersRead ? this.t.read : this.t.delivered));
     return li;
+  }
+
+  /** The satisfaction question's answer: five buttons; a second answer (409) just says thanks. */
+  private rating(): HTMLDivElement {
+    const box = el("div", { class: "rating", role: "group" });
+    const thank = () => box.replaceChildren(el("p", { class: "notice" }, this.t.thanks));
+    for (let score = 1; score <= 5; score++) {
+      const star = el(
+        "button",
+        { type: "button", "aria-label": `${score}/5`, click: () => void this.rate(score, box).then(thank, () => undefined) },
+        "★".repeat(score),
+      );
+      box.append(star);
+    }
+    return box;
+  }
+
+  private async rate(score: number, box: HTMLElement): Promise<void> {
+    for (const b of Array.from(box.querySelectorAll("button"))) b.disabled = true;
+    const url = `${this.opts.base}/v1/widget/conversations/${this.cid}/csat`;
+    try {
+      await postJson(url, { score }, await this.session.token());
+    } catch (err) {
+      if (!(err instanceof ApiError && err.status === 409)) {
+        for (const b of Array.from(box.querySelectorAll("button"))) b.disabled = false;
+        throw err;
+      }
+    }
   }
 
   private cards(products: ProductCard[]): HTMLDivElement {
