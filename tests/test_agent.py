@@ -131,6 +131,9 @@ async def test_a_buyer_asking_after_a_product_they_ordered_gets_that_order(state
     conv = await state.messaging.open_for_buyer(buyer)
     reply = await _say(state, runner, buyer, conv.id, "When will the Dutch oven get here?")
     assert "#1212" in reply
+    assert "#1212" in await _say(state, runner, buyer, conv.id, "¿Cuándo llega la olla de hierro que pedí?")
+    angry = "Der Bräter ist immer noch nicht da, das ist eine Frechheit!"  # angry, and still asking where it is
+    assert "#1212" in await _say(state, runner, buyer, conv.id, angry)
     other = Actor(shop, "buyer", f"visitor-{secrets.token_hex(3)}")  # not verified: a product question
     conv = await state.messaging.open_for_buyer(other)
     assert "#1212" not in await _say(state, runner, other, conv.id, "When will the Dutch oven get here?")

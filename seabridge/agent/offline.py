@@ -212,11 +212,9 @@ class OfflineEngine:
             return intent
         if ctx.cue("frustration") or ctx.cue("not_helpful"):
             ents = ctx.entities
-            if (
-                intent == "order_status"
-                and intent in ctx.prediction.keywords
-                and (ents.order_numbers or ents.bare_numbers)
-            ):
+            asked = any(mark in ctx.turn.text for mark in ("?", "？", "؟"))
+            known = ents.order_numbers or ents.bare_numbers or asked or ctx.turn.tools.verified
+            if intent == "order_status" and intent in ctx.prediction.keywords and known:
                 return intent  # "this is ridiculous, where is order #1177?": still a question to answer
             return "complaint"
         return intent
@@ -321,8 +319,10 @@ class OfflineEngine:
         from seabridge.agent import skills
 
         turn, keywords = ctx.turn, ctx.prediction.keywords
-        if not turn.tools.verified or ctx.intent not in _ORDERED_GUESSES or ctx.intent in keywords:
+        if not turn.tools.verified or ctx.intent not in _ORDERED_GUESSES:
             return False
+        if ctx.intent in keywords and not (ctx.intent == "delivery_time" and not ctx.entities.country):
+            return False  # "when does the dutch oven arrive?" from its buyer is about the order
         if keywords and set(keywords) & (PRODUCT_INTENTS | {"discount", "complaint", "feedback"}):
             return False  # "is the dutch oven dishwasher safe?", "the hammock is great"
         if ctx.state.pending or not (ctx.entities.product_terms or ctx.entities.latin_words):
