@@ -183,15 +183,15 @@ class OfflineEngine:
                 return "order_status"
             if entities.country and state.last_intent in COUNTRY_INTENTS:
                 return state.last_intent
+            if entities.measurements and (state.product or state.last_intent == "size_advice"):
+                return "size_advice"
+            if intent == "other" and entities.email and state.last_intent in ORDER_INTENTS:
+                return state.last_intent
         if intent == "account" and (entities.order_numbers or entities.bare_numbers):
             # an order number (with the e-mail it was placed with) is about that order, not the account
             return state.last_intent if state.last_intent in ORDER_INTENTS else "order_status"
         if intent == "delivery_time" and not entities.country and state.last_intent in RETURN_INTENTS:
             return "return_policy"  # "how many days do I have?" while talking about a return
-            if entities.measurements and (state.product or state.last_intent == "size_advice"):
-                return "size_advice"
-            if intent == "other" and entities.email and state.last_intent in ORDER_INTENTS:
-                return state.last_intent
         return intent
 
     @staticmethod
