@@ -192,6 +192,8 @@ class OfflineEngine:
             return state.last_intent if state.last_intent in ORDER_INTENTS else "order_status"
         if intent == "delivery_time" and not entities.country and state.last_intent in RETURN_INTENTS:
             return "return_policy"  # "how many days do I have?" while talking about a return
+        if intent == "shipping_cost" and RETURN_INTENTS & set(prediction.keywords):
+            return "return_policy"  # "do I pay the shipping if I send it back?"
         return intent
 
     @staticmethod
