@@ -139,6 +139,16 @@ async def test_a_buyer_asking_after_a_product_they_ordered_gets_that_order(state
     assert "#1212" not in await _say(state, runner, other, conv.id, "When will the Dutch oven get here?")
 
 
+async def test_on_sale_about_the_product_just_shown_is_a_question_about_it(state: AppState, shop: int) -> None:
+    runner = BotRunner(state.sessions, state.messaging, OfflineEngine(), clock=lambda: NOW)
+    buyer = Actor(shop, "buyer", f"visitor-{secrets.token_hex(3)}")
+    conv = await state.messaging.open_for_buyer(buyer)
+    await _say(state, runner, buyer, conv.id, "¿tienen hervidores?")
+    reply = await _say(state, runner, buyer, conv.id, "¿y está en oferta ese?")
+    assert "Pour-Over Gooseneck Kettle" in reply and "Satin Button-Up Blouse" not in reply  # not the sale list
+    assert "Satin Button-Up Blouse" in await _say(state, runner, buyer, conv.id, "¿tienen algún código de descuento?")
+
+
 async def test_asking_for_a_person_hands_over_with_a_summary(state: AppState, shop: int) -> None:
     runner = BotRunner(state.sessions, state.messaging, OfflineEngine(), clock=lambda: NOW)
     buyer = Actor(shop, "buyer", "visitor-handoff")

@@ -270,6 +270,8 @@ class OfflineEngine:
         unrelated = ents.country or ents.order_numbers or ents.bare_numbers or ents.email
         if follow_up and mistaken and intent not in ctx.prediction.keywords and not unrelated:
             return "product_question"  # "and how heavy is it?" about the product just discussed
+        if follow_up and intent == "discount" and not _asks_for_a_code(ctx) and not ents.product_terms:
+            return "product_question"  # "is that one on sale?": its price, not the store's promotions
         named = bool(ents.product_terms)
         if named and intent in _ASIDE and intent not in ctx.prediction.keywords:
             return "product_question" if state.product else "product_recommendation"  # "a mechanical keyboard?"
@@ -507,6 +509,16 @@ def _without_titles(turn: Turn) -> str:
     rest = re.sub(r"[\w-]+", lambda m: " " if m.group(0).casefold() in title_words else m.group(0), turn.text)
     rest = re.sub(r"\(\s*[\w-]*\s*\)", " ", rest)  # "(4-Pack)"
     return rest if len(" ".join(rest.split())) >= 3 else turn.text
+
+
+_CODE_WORDS = ("cod", "coup", "cupo", "promo", "vouch", "kupon", "gutschein", "купон", "промокод", "クーポン", "コード")
+_CODE_WORDS_UNSPACED = ("쿠폰", "코드", "券", "码", "โค้ด", "คูปอง", "كود", "كوبون", "mã")
+
+
+def _asks_for_a_code(ctx: Context) -> bool:
+    """Whether the discount words of a message ask for a code or coupon (not whether one product is on sale)."""
+    hits = default_classifier().keyword_hits(fold(ctx.turn.text), ctx.loc.code).get("discount", [])
+    return any(word in hit for hit in hits for word in (*_CODE_WORDS, *_CODE_WORDS_UNSPACED))
 
 
 def _calm(intent: str) -> str:
