@@ -149,6 +149,25 @@ async def test_on_sale_about_the_product_just_shown_is_a_question_about_it(state
     assert "Satin Button-Up Blouse" in await _say(state, runner, buyer, conv.id, "¿tienen algún código de descuento?")
 
 
+async def test_damage_with_a_refund_demand_is_a_complaint_and_an_order_number_is_an_order(
+    state: AppState, shop: int
+) -> None:
+    async with state.sessions() as session:
+        customer = await customers.get_by_email(session, shop, "jhoffmann@example.org")
+    assert customer is not None
+    runner = BotRunner(state.sessions, state.messaging, OfflineEngine(), clock=lambda: NOW)
+    buyer = Actor(shop, "buyer", f"visitor-{secrets.token_hex(3)}", customer_id=customer.id)
+    conv = await state.messaging.open_for_buyer(buyer)
+    intents = []
+    for text in ("收到的锅有裂痕，我要退款", "帮我看看订单1212"):
+        sent = await state.messaging.send(buyer, conv.id, secrets.token_hex(6), text)
+        runner.remember(sent.message, text)
+        outcome = await runner.answer(shop, conv.id)
+        assert outcome is not None
+        intents.append(outcome.reply.intent)
+    assert intents == ["complaint", "order_status"]
+
+
 async def test_asking_for_a_person_hands_over_with_a_summary(state: AppState, shop: int) -> None:
     runner = BotRunner(state.sessions, state.messaging, OfflineEngine(), clock=lambda: NOW)
     buyer = Actor(shop, "buyer", "visitor-handoff")

@@ -210,6 +210,8 @@ class OfflineEngine:
             return intent if intent == "order_status" and not ctx.cue("other_person") else "other"
         if ctx.cue("other_person") and intent not in _NO_PERSONAL_DATA:
             return intent if intent == "order_status" else "other"
+        if intent == "refund_status" and "complaint" in ctx.prediction.keywords and not ctx.state.order:
+            return "complaint"  # "it arrived cracked, I want my money back": no refund is under way yet
         if (intent in _REQUESTS and intent in ctx.prediction.keywords) or intent == "complaint":
             return intent
         if ctx.cue("frustration") or ctx.cue("not_helpful"):
@@ -260,6 +262,9 @@ class OfflineEngine:
         intent, state, ents, tools = ctx.intent, ctx.state, ctx.entities, ctx.turn.tools
         if ents.measurements and "size_advice" in ctx.prediction.keywords and intent in PRODUCT_INTENTS:
             return "size_advice"  # "recommend me a size: waist 72"
+        numbered = ents.order_numbers or (ents.bare_numbers and ctx.cue("order_word"))
+        if intent in PRODUCT_INTENTS and numbered and not ents.product_terms and not ents.measurements:
+            return state.last_intent if state.last_intent in ORDER_INTENTS else "order_status"  # "看看订单1212"
         titled = tools.title_matches(ctx.turn.text)
         unclaimed = intent not in ctx.prediction.keywords and intent not in _KEEP_OVER_TITLE
         if titled and unclaimed:
