@@ -159,13 +159,13 @@ async def test_damage_with_a_refund_demand_is_a_complaint_and_an_order_number_is
     buyer = Actor(shop, "buyer", f"visitor-{secrets.token_hex(3)}", customer_id=customer.id)
     conv = await state.messaging.open_for_buyer(buyer)
     intents = []
-    for text in ("收到的锅有裂痕，我要退款", "帮我看看订单1212"):
+    for text in ("收到的锅有裂痕，我要退款", "帮我看看订单1212", "Vorrei la taglia L invece della XXL per la camicia"):
         sent = await state.messaging.send(buyer, conv.id, secrets.token_hex(6), text)
         runner.remember(sent.message, text)
         outcome = await runner.answer(shop, conv.id)
         assert outcome is not None
         intents.append(outcome.reply.intent)
-    assert intents == ["complaint", "order_status"]
+    assert intents == ["complaint", "order_status", "change_order"]
 
 
 async def test_asking_for_a_person_hands_over_with_a_summary(state: AppState, shop: int) -> None:
@@ -363,6 +363,10 @@ def test_thanks_that_open_a_question_give_way_to_it() -> None:
     assert classifier.classify("thanks! and is it waterproof?", "en").intent == "product_question"
     assert classifier.classify("谢谢！还有，这个背包防水吗？", "zh").intent == "product_question"
     assert classifier.classify("ok thanks, bye", "en").intent == "goodbye"  # no question follows: still a goodbye
+    assert classifier.classify("Perfect, thank you! I'd like to switch the shirt to a size L", "en").intent == (
+        "change_order"
+    )
+    assert classifier.classify("Thanks, the shirt is perfect", "en").intent == "feedback"
 
 
 def test_letters_stretched_for_emphasis_read_as_one() -> None:

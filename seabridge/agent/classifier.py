@@ -32,7 +32,8 @@ INTENTS = (
 
 # Intents that open a message before the request: their keywords are set aside to read the rest.
 _OPENERS = frozenset({"greeting"})
-# Thanks that open a new question ("thanks! and is it waterproof?"): set aside only when a question follows.
+# Thanks or praise that open a request ("thanks! and is it waterproof?", "love it, but can I switch it to L"):
+# set aside when what follows is a question or uses its own intent's words.
 _THANKS = frozenset({"goodbye", "feedback"})
 ALPHA = 0.3
 # The n-gram features of one message are far from independent (a word and its letter pieces say the same
@@ -119,13 +120,15 @@ class IntentClassifier:
 
     def classify(self, text: str, language: str = "") -> Prediction:
         prediction = self._classify(fold(text), language)
-        asks = text.rstrip().endswith(("?", "？", "؟"))
-        if prediction.intent in _OPENERS or (prediction.intent in _THANKS and asks):
+        if prediction.intent in _OPENERS or prediction.intent in _THANKS:
             # "hello, where is my order?": the greeting opens the message; what follows is the request
             rest = self._without(fold(text), prediction.intent)
             if rest:
                 after = self._classify(rest, language)
                 clear = bool(after.keywords) or after.confidence >= 0.5  # not a name or a form of address
+                if prediction.intent in _THANKS:  # thanks before a request: the request has words of its own
+                    asks = text.rstrip().endswith(("?", "？", "؟"))
+                    clear = after.intent in after.keywords or (asks and clear)
                 others = ("other", *_THANKS) if prediction.intent in _THANKS else ("other", prediction.intent)
                 if after.intent not in others and after.known_features >= 2 and clear:
                     return after

@@ -234,7 +234,12 @@ class OfflineEngine:
             return "refund_status"  # "I cancelled it, when do I get my money back?"
         if intent not in human_only or intent in prediction.keywords or intent != prediction.intent:
             return intent
-        specific = [k for k in prediction.keywords if k not in human_only and k not in _GENERIC]
+        swap = len(ctx.entities.sizes) >= 2  # "the L instead of the XXL": sizes named to change, not to choose
+        specific = [
+            k
+            for k in prediction.keywords
+            if k not in human_only and k not in _GENERIC and not (swap and k == "size_advice")
+        ]
         if specific:
             return max(specific, key=lambda k: dict(prediction.ranked).get(k, 0.0))
         if prediction.confidence < 0.9:
@@ -250,6 +255,8 @@ class OfflineEngine:
             for intent in ("return_request", "change_order"):
                 if intent in keywords:
                     return intent
+        if ctx.intent == "size_advice" and "change_order" in keywords and len(ents.sizes) >= 2:
+            return "change_order"  # "I'd like the L instead of the XXL"
         if ctx.intent == "size_advice" and "return_request" in keywords:
             return "return_request"  # "I'd like to send the jacket back, it runs small"
         return ctx.intent
