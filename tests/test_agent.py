@@ -168,6 +168,20 @@ async def test_damage_with_a_refund_demand_is_a_complaint_and_an_order_number_is
     assert intents == ["complaint", "order_status", "change_order"]
 
 
+async def test_a_bare_order_number_between_two_angry_turns_does_not_calm_the_buyer(state: AppState, shop: int) -> None:
+    runner = BotRunner(state.sessions, state.messaging, OfflineEngine(), clock=lambda: NOW)
+    buyer = Actor(shop, "buyer", f"visitor-{secrets.token_hex(3)}")
+    conv = await state.messaging.open_for_buyer(buyer)
+    escalated = []
+    for text in ("My mug arrived smashed, this is ridiculous", "#1043", "Second time this happens. Really annoyed."):
+        sent = await state.messaging.send(buyer, conv.id, secrets.token_hex(6), text)
+        runner.remember(sent.message, text)
+        outcome = await runner.answer(shop, conv.id)
+        assert outcome is not None
+        escalated.append(outcome.reply.escalated)
+    assert escalated == [False, False, True]
+
+
 async def test_asking_for_a_person_hands_over_with_a_summary(state: AppState, shop: int) -> None:
     runner = BotRunner(state.sessions, state.messaging, OfflineEngine(), clock=lambda: NOW)
     buyer = Actor(shop, "buyer", "visitor-handoff")

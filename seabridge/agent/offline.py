@@ -381,7 +381,8 @@ class OfflineEngine:
 
     def finish(self, ctx: Context, frustrated: bool) -> Reply:
         state, turn = ctx.state, ctx.turn
-        state.frustrated = state.frustrated + 1 if frustrated else 0
+        # a bare answer to the bot's question ("#1043", an e-mail) neither calms nor angers: the count holds
+        state.frustrated = state.frustrated + 1 if frustrated else (state.frustrated if _bare_answer(ctx) else 0)
         state.not_understood = 0 if ctx.understood else state.not_understood + 1
         reason = ctx.escalate
         if not reason and ctx.intent in turn.tools.store.human_only:
@@ -531,6 +532,12 @@ def _asks_for_a_code(ctx: Context) -> bool:
     """Whether the discount words of a message ask for a code or coupon (not whether one product is on sale)."""
     hits = default_classifier().keyword_hits(fold(ctx.turn.text), ctx.loc.code).get("discount", [])
     return any(word in hit for hit in hits for word in (*_CODE_WORDS, *_CODE_WORDS_UNSPACED))
+
+
+def _bare_answer(ctx: Context) -> bool:
+    ents = ctx.entities
+    said = [w for w in tokens(fold(_NOT_WORDS.sub(" ", ctx.turn.text))) if not w.isdigit()]
+    return len(said) <= 2 and bool(ents.order_numbers or ents.bare_numbers or ents.email)
 
 
 def _calm(intent: str) -> str:
