@@ -28,6 +28,7 @@ function boot(script: HTMLScriptElement): void {
     identityToken: script.dataset.identityToken || null,
     lang: script.dataset.lang || null,
     productUrl: script.dataset.productUrl || null,
+    calls: script.dataset.calls === "always",
   });
   window.Seabridge = {
     identify: (token) => widget.identify(token),

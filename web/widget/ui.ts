@@ -3,6 +3,8 @@
 import { ApiError, postJson, wsUrl } from "../shared/api";
 import type { Message, MessageFrame, MessageUpdatedFrame, ProductCard, ServerFrame } from "../shared/protocol";
 import { newClientMsgId, SeabridgeSocket, SendError, type SocketState } from "../shared/socket";
+import { WidgetCalls } from "./calls";
+import { callEventText } from "./callstrings";
 import { isRtl, strings, supported, type Key } from "./i18n";
 import { BuyerSession } from "./session";
 import { CSS } from "./styles";
@@ -13,6 +15,7 @@ export interface WidgetOptions {
   identityToken: string | null;
   lang: string | null; // forced UI language (data-lang), else from the browser and the buyer's writing
   productUrl: string | null; // product link template with {id}
+  calls?: boolean; // data-calls="always": buyers may call before a person joined
 }
 
 type Attrs = Record<string, string | boolean | ((e: Event) => void)>;
@@ -60,6 +63,7 @@ export class Widget {
   private readonly typingEl: HTMLDivElement;
   private readonly input: HTMLTextAreaElement;
   private socket: SeabridgeSocket | null = null;
+  private readonly calls: WidgetCalls;
   private cid: number | null = null;
   private early: string[] = []; // typed before the conversation was known
   private bySeq = new Map<number, HTMLLIElement>();
@@ -160,6 +164,20 @@ export class Widget {
       this.typingEl,
       compose,
     );
+    this.calls = new WidgetCalls({
+      shadow: this.shadow,
+      slot: this.callSlot,
+      panel: this.panel,
+      lang: () => this.lang,
+      socket: () => this.socket,
+      conversationId: () => this.cid,
+      open: () => this.open(false),
+      you: () => this.t.you,
+      team: () => this.t.agent,
+      always: !!opts.calls,
+      base: opts.base,
+      token: () => this.session.token(),
+    });
     this.root.append(this.launcher, this.panel);
     this.shadow.append(this.root);
     this.applyLang();
@@ -269,6 +287,7 @@ export class Widget {
         }
         break;
     }
+    this.calls.handle(frame);
   }
 
   // ---- messages ------------------------------------------------------------------------
@@ -306,7 +325,7 @@ export class Widget {
     const li = el("li", { class: kind, "data-seq": String(seq) });
     const whoKey: Key = mine ? "you" : m.sender?.kind === "bot" ? "bot" : "agent";
     if (kind !== "system") li.append(el("span", { class: mine ? "who sr" : "who" }, this.t[whoKey]));
-    const text = (!mine && m.translations?.[this.lang]) || m.text;
+    const text = (m.kind === "system" && callEventText(this.lang, m.data)) || (!mine && m.translations?.[this.lang]) || m.text;
     li.append(el("div", { class: "bubble", dir: "auto" }, text));
     const products = m.data?.products;
     if (Array.isArray(products) && products.length) li.append(this.cards(products));
@@ -451,6 +470,7 @@ export class Widget {
       else node.textContent = this.t[key];
     }
     if (!this.verifiedNote.hidden) this.showVerified();
+    this.calls?.render();
   }
 
   /** The buyer writes in another language than the browser's: follow the buyer. */
