@@ -159,13 +159,19 @@ async def test_damage_with_a_refund_demand_is_a_complaint_and_an_order_number_is
     buyer = Actor(shop, "buyer", f"visitor-{secrets.token_hex(3)}", customer_id=customer.id)
     conv = await state.messaging.open_for_buyer(buyer)
     intents = []
-    for text in ("收到的锅有裂痕，我要退款", "帮我看看订单1212", "Vorrei la taglia L invece della XXL per la camicia"):
+    texts = (
+        "收到的锅有裂痕，我要退款",
+        "帮我看看订单1212",
+        "Vorrei la taglia L invece della XXL per la camicia",
+        "Рюкзак для походов непромокаемый?",  # a fact asked of a kind of product, not a search
+    )
+    for text in texts:
         sent = await state.messaging.send(buyer, conv.id, secrets.token_hex(6), text)
         runner.remember(sent.message, text)
         outcome = await runner.answer(shop, conv.id)
         assert outcome is not None
         intents.append(outcome.reply.intent)
-    assert intents == ["complaint", "order_status", "change_order"]
+    assert intents == ["complaint", "order_status", "change_order", "product_question"]
 
 
 async def test_a_bare_order_number_between_two_angry_turns_does_not_calm_the_buyer(state: AppState, shop: int) -> None:

@@ -288,6 +288,9 @@ class OfflineEngine:
         if named and intent in _ASIDE and intent not in ctx.prediction.keywords:
             return "product_question" if state.product else "product_recommendation"  # "a mechanical keyboard?"
         asks_a_fact = "product_question" in ctx.prediction.keywords  # "is it compatible with...", "made of"
+        searching = "product_recommendation" in ctx.prediction.keywords
+        if intent == "product_recommendation" and asks_a_fact and named and not searching:
+            return "product_question"  # "is the hiking backpack waterproof?" asks a fact of one kind of product
         if intent == "product_question" and not (state.product or asks_a_fact) and named:
             # "do you have waterproof speakers?" is a search; "how many watts is the charger?" asks a fact
             searching = "product_recommendation" in ctx.prediction.keywords
