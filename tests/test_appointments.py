@@ -105,6 +105,13 @@ def test_a_new_york_store_falling_back_offers_the_repeated_hour_once() -> None:
     ]
 
 
+def test_join_links_open_the_stores_own_page() -> None:
+    own = appt.store_page("http://sb.example", "shop", {"site_url": "https://shop.example/help?lang=es"})
+    assert appt.join_url(own, "c_appt_1") == "https://shop.example/help?lang=es&seabridge_call=c_appt_1"
+    fallback = appt.store_page("http://sb.example/", "my shop", {"site_url": "javascript:alert(1)"})
+    assert appt.join_url(fallback, "c_appt_2") == "http://sb.example/demo-store?store=my+shop&seabridge_call=c_appt_2"
+
+
 def test_past_and_booked_slots_are_not_offered() -> None:
     windows = [window(0, "09:00", "11:00", 60)]
     now = utc("2026-03-02T01:30")  # Monday 09:30 in Shanghai
@@ -208,7 +215,10 @@ async def test_book_across_zones_on_a_dst_day_over_rest(
     assert booked.status_code == 201, booked.text
     appointment: dict[str, Any] = booked.json()
     assert appointment["local_start"] == "2027-11-07T01:00:00-05:00"
-    assert appointment["join_url"].endswith("?seabridge_call=" + appointment["call_id"])
+    # Without a site_url in store.toml the link opens Seabridge's demo store page for this store.
+    assert appointment["join_url"] == (
+        f"{state.settings.effective_public_url}/demo-store?store={shop.slug}&seabridge_call={appointment['call_id']}"
+    )
     # Taken now: not offered again, and a second booking is refused.
     _, other = buyer(state, shop.id)
     again = await client.post("/v1/widget/consults/appointments", json=booking, headers=other)

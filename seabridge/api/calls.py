@@ -23,6 +23,7 @@ from seabridge.calls import appointments as appt
 from seabridge.calls.ice import ice_config
 from seabridge.db.calls import Appointment, Call
 from seabridge.services.messaging import Actor, NotFound
+from seabridge.state import AppState
 from seabridge.storage import calls as store
 from seabridge.storage import stores
 from seabridge.storage.paging import page_of
@@ -233,7 +234,7 @@ class AppointmentOut(BaseModel):
     reminded: bool
 
 
-def _appointment_out(row: Appointment, store_tz: str, public_url: str) -> AppointmentOut:
+def _appointment_out(row: Appointment, store_tz: str, page: str) -> AppointmentOut:
     return AppointmentOut(
         id=row.id,
         conversation_id=row.conversation_id,
@@ -244,7 +245,7 @@ def _appointment_out(row: Appointment, store_tz: str, public_url: str) -> Appoin
         buyer_timezone=row.buyer_timezone,
         local_start=row.starts_at.astimezone(appt.zone(row.buyer_timezone)).isoformat(),
         store_local_start=row.starts_at.astimezone(appt.zone(store_tz)).isoformat(),
-        join_url=appt.join_url(public_url, row.call_id),
+        join_url=appt.join_url(page, row.call_id),
         reminded=row.reminded_at is not None,
     )
 
@@ -252,6 +253,13 @@ def _appointment_out(row: Appointment, store_tz: str, public_url: str) -> Appoin
 async def _store_tz(session: AsyncSession, store_id: int) -> str:
     shop = await stores.get_by_id(session, store_id)
     return shop.timezone if shop is not None and shop.timezone else "UTC"
+
+
+async def _store_page(session: AsyncSession, state: AppState, store_id: int) -> str:
+    """The page join links open (the store's `site_url`, else the demo store page)."""
+    shop = await stores.get_by_id(session, store_id)
+    slug, extra = (shop.slug, shop.extra) if shop is not None else ("", {})
+    return appt.store_page(state.settings.effective_public_url, slug, extra)
 
 
 @router.put(
@@ -302,7 +310,8 @@ async def list_appointments(caller: Caller, state: State) -> list[AppointmentOut
     async with state.sessions() as session:
         rows = await store.appointments(session, caller.store_id)
         tz = await _store_tz(session, caller.store_id)
-    return [_appointment_out(r, tz, state.settings.effective_public_url) for r in rows]
+        page = await _store_page(session, state, caller.store_id)
+    return [_appointment_out(r, tz, page) for r in rows]
 
 
 @router.get(
@@ -369,6 +378,7 @@ async def book(body: BookingIn, buyer: Buyer, state: State) -> AppointmentOut:
     try:
         async with state.sessions() as session, session.begin():
             store_tz = await _store_tz(session, buyer.store_id)
+            page = await _store_page(session, state, buyer.store_id)
             windows = await store.windows(session, buyer.store_id)
             taken = await store.booked_between(
                 session, buyer.store_id, starts_at - timedelta(days=1), starts_at + timedelta(days=1)
@@ -395,7 +405,7 @@ async def book(body: BookingIn, buyer: Buyer, state: State) -> AppointmentOut:
             )
     except IntegrityError:  # booked by someone else a moment ago
         raise ApiError(409, "that time is not a free consult slot", code="slot_unavailable") from None
-    out = _appointment_out(row, store_tz, state.settings.effective_public_url)
+    out = _appointment_out(row, store_tz, page)
     text = f"{body.media.capitalize()} consult booked for {appt.local_text(row.starts_at, body.timezone)}"
     data = {
         "event": "consult_booked",
@@ -418,4 +428,5 @@ async def my_appointments(buyer: Buyer, state: State) -> list[AppointmentOut]:
     async with state.sessions() as session:
         rows = await store.appointments_for_visitor(session, buyer.store_id, buyer.visitor_id)
         tz = await _store_tz(session, buyer.store_id)
-    return [_appointment_out(r, tz, state.settings.effective_public_url) for r in rows]
+        page = await _store_page(session, state, buyer.store_id)
+    return [_appointment_out(r, tz, page) for r in rows]

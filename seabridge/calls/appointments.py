@@ -11,8 +11,10 @@ buyer sees the same instants in their own zone.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from seabridge.db.calls import Appointment, ConsultWindow
@@ -108,9 +110,20 @@ def new_call_id() -> str:
     return "c_appt_" + secrets.token_hex(8)
 
 
-def join_url(public_url: str, call_id: str) -> str:
-    """The link that opens the call: the store page's widget starts `call_id` (see docs/protocol.md, Calls)."""
-    return f"{public_url.rstrip('/')}/?seabridge_call={call_id}"
+def store_page(public_url: str, slug: str, extra: Mapping[str, object]) -> str:
+    """Where a join link opens: the store's own page with the widget (`site_url` in store.toml), so the
+    buyer's browser finds its visitor there; without one, Seabridge's demo store page for that store."""
+    site = extra.get("site_url")
+    if isinstance(site, str) and site.startswith(("https://", "http://")):
+        return site
+    return f"{public_url.rstrip('/')}/demo-store?store={quote(slug, safe='')}"
+
+
+def join_url(page: str, call_id: str) -> str:
+    """The link that opens the call: the page's widget starts `call_id` (see docs/protocol.md, Calls)."""
+    parts = urlsplit(page)
+    query = urlencode([*parse_qsl(parts.query, keep_blank_values=True), ("seabridge_call", call_id)])
+    return urlunsplit(parts._replace(query=query))
 
 
 def local_text(instant: datetime, tz_name: str) -> str:

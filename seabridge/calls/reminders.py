@@ -17,7 +17,7 @@ from email.message import EmailMessage
 
 from sqlalchemy import select, update
 
-from seabridge.calls.appointments import ics, join_url, local_text
+from seabridge.calls.appointments import ics, join_url, local_text, store_page
 from seabridge.db.calls import Appointment
 from seabridge.db.models import Agent, Store
 from seabridge.state import AppState
@@ -48,7 +48,7 @@ async def send_due_reminders(state: AppState, now: datetime | None = None) -> in
             emails = list(await session.scalars(select(Agent.email).where(Agent.store_id == appointment.store_id)))
         if shop is None:
             continue
-        url = join_url(settings.effective_public_url, appointment.call_id)
+        url = join_url(store_page(settings.effective_public_url, shop.slug, shop.extra), appointment.call_id)
         text = (
             f"Reminder: your {appointment.media} consult starts at "
             f"{local_text(appointment.starts_at, appointment.buyer_timezone)}. Join: {url}"
