@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from seabridge.agent import locale as locales
-from seabridge.agent.classifier import IntentClassifier, Prediction, default_classifier, examples
+from seabridge.agent.classifier import IntentClassifier, Prediction, default_classifier
 from seabridge.agent.engine import DialogueState, Reply, Turn
 from seabridge.agent.entities import Entities, extract
 from seabridge.agent.handoff import hours_text, when_text
@@ -459,7 +459,7 @@ def _lexicon() -> dict[str, dict[str, float]]:
     """Folded word -> {language: weight}: the words of each language file, weighted by how few languages share them."""
     seen: dict[str, set[str]] = {}
     for code, loc in locales.all_locales().items():
-        texts = [t for ts in examples(code).values() for t in ts]
+        texts = [t for ts in loc.intents.values() for t in ts]  # not the training files: they mix in English
         texts += [k for ks in loc.keywords.values() for k in ks]
         texts += [w for ws in loc.words.values() for w in ws]
         letters = [c for t in texts for c in t if c.isalpha()]
