@@ -234,19 +234,31 @@ def test_a_booked_consults_join_link_starts_its_call(live: Live, open_page: Open
     every_day = [{"weekday": d, "start": "00:00", "end": "23:30", "slot_minutes": 30} for d in range(7)]
     put = httpx.put(f"{live.url}/v1/consults/availability", json={"windows": every_day}, headers=staff, timeout=10)
     assert put.status_code == 200, put.text
-    buyer, conversation_id = buyer_with_a_person(live, open_page)
+    buyer, conversation_id = buyer_with_a_person(live, open_page, timezone_id="Asia/Tokyo", locale="en-GB")
     agent = agent_on(live, open_page, conversation_id)
 
+    # The buyer books in the widget: slots shown in the browser's zone, voice chosen, first slot.
     auth = {"Authorization": f"Bearer {buyer_token(buyer, live)}"}
     with httpx.Client(base_url=live.url, headers=auth, timeout=10) as client:
-        slots = client.get("/v1/widget/consults/slots", params={"timezone": "Asia/Tokyo"}).json()["slots"]
-        body = {"starts_at": slots[0]["starts_at"], "timezone": "Asia/Tokyo", "media": "audio"}
-        booked = client.post("/v1/widget/consults/appointments", json=body)
-    assert booked.status_code == 201, booked.text
-    appointment = booked.json()
+        first = client.get("/v1/widget/consults/slots", params={"timezone": "Asia/Tokyo"}).json()["slots"][0]
+    consult = buyer.locator(".consult")
+    consult.locator("summary").click()
+    consult.get_by_role("combobox").select_option("audio")
+    slot = consult.locator(".slots button").first
+    expect(slot).to_have_attribute("data-start", first["starts_at"])
+    hour, minute = int(first["local_start"][11:13]), first["local_start"][14:16]
+    expect(slot).to_have_text(re.compile(rf"\b0?{hour}:{minute}\b"))  # Tokyo's clock, not the server's
+    slot.click()
+    expect(consult.get_by_role("status")).not_to_be_empty(timeout=WAIT_MS)
+    with httpx.Client(base_url=live.url, headers=auth, timeout=10) as client:
+        appointments = client.get("/v1/widget/consults/appointments").json()
+    assert [(a["starts_at"], a["media"], a["buyer_timezone"]) for a in appointments] == [
+        (first["starts_at"], "audio", "Asia/Tokyo")
+    ]
+    appointment = appointments[0]
     assert appointment["conversation_id"] == conversation_id
 
-    buyer.goto(f"{live.url}/demo-store?seabridge_call={appointment['call_id']}")  # the join link
+    buyer.goto(appointment["join_url"])  # the join link, as the reminder gives it
     ringing = call_view(agent)
     expect(ringing).to_have_attribute("data-phase", "incoming", timeout=WAIT_MS)
     expect(ringing.get_by_role("heading")).to_have_text("Incoming voice call")

@@ -33,7 +33,7 @@ li.me{align-self:flex-end;align-items:flex-end}
 li.me .bubble{background:var(--accent);color:#fff;border-color:transparent}
 li.system{align-self:center;max-width:95%;text-align:center}
 li.system .bubble{background:#eef3f7;font-size:13px;border:0}
-.rating{display:flex;flex-wrap:wrap;gap:4px;align-self:center}.rating button{font:inherit;font-size:12px;color:#b7791f;background:#fff;border:1px solid #d8dee4;border-radius:8px;padding:4px 6px;cursor:pointer}.rating button:focus-visible{outline:2px solid #0b6e6e}.notice{align-self:center;font-size:13px;color:#44525f;background:#e8f4f4;padding:6px 10px;border-radius:10px;max-width:95%;text-align:center}
+.consult select{font:inherit;margin:4px 0}.slots{display:flex;flex-wrap:wrap;gap:6px;padding:4px 0}.slots button{font:inherit;font-size:13px;background:#fff;border:1px solid #d8dee4;border-radius:8px;padding:6px 8px;cursor:pointer}.slots button:focus-visible{outline:2px solid #0b6e6e}.rating{display:flex;flex-wrap:wrap;gap:4px;align-self:center}.rating button{font:inherit;font-size:12px;color:#b7791f;background:#fff;border:1px solid #d8dee4;border-radius:8px;padding:4px 6px;cursor:pointer}.rating button:focus-visible{outline:2px solid #0b6e6e}.notice{align-self:center;font-size:13px;color:#44525f;background:#e8f4f4;padding:6px 10px;border-radius:10px;max-width:95%;text-align:center}
 .state{font-size:11px;color:#5b6b7b}
 li.failed .state{color:#b3261e}
 .cards{display:flex;gap:8px;overflow-x:auto;max-width:100%;padding:2px 0 4px}

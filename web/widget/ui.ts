@@ -4,8 +4,9 @@ import { ApiError, postJson, wsUrl } from "../shared/api";
 import type { Message, MessageFrame, MessageUpdatedFrame, ProductCard, ServerFrame } from "../shared/protocol";
 import { newClientMsgId, SeabridgeSocket, SendError, type SocketState } from "../shared/socket";
 import { WidgetCalls } from "./calls";
-import { callEventText } from "./callstrings";
+import { callEventText, callStrings } from "./callstrings";
 import { isRtl, strings, supported, type Key } from "./i18n";
+import { ConsultBooking } from "./consult";
 import { BuyerSession } from "./session";
 import { CSS } from "./styles";
 
@@ -57,6 +58,7 @@ export class Widget {
   private readonly panel: HTMLDivElement;
   private readonly status: HTMLDivElement;
   private readonly verifyBox: HTMLDetailsElement;
+  private readonly consult: ConsultBooking;
   private readonly verifyError: HTMLParagraphElement;
   private readonly verifiedNote: HTMLParagraphElement;
   private readonly log: HTMLOListElement;
@@ -153,6 +155,12 @@ export class Widget {
     this.bind(send, "send");
     const compose = el("form", { class: "compose", submit: (e) => this.onSubmit(e) }, this.input, send);
 
+    this.consult = new ConsultBooking({
+      base: opts.base,
+      token: () => this.session.token(),
+      lang: () => this.lang,
+      text: (key) => (key === "video" || key === "voice" ? callStrings(this.lang)[key] : this.t[key]),
+    });
     this.panel = el(
       "div",
       { class: "panel", id: "sb-panel", role: "dialog", "aria-labelledby": "sb-title", hidden: true, keydown: (e) => this.onPanelKey(e as KeyboardEvent) },
@@ -160,6 +168,7 @@ export class Widget {
       this.status,
       this.verifiedNote,
       this.verifyBox,
+      this.consult.box,
       this.log,
       this.typingEl,
       compose,
@@ -471,6 +480,7 @@ export class Widget {
     }
     if (!this.verifiedNote.hidden) this.showVerified();
     this.calls?.render();
+    this.consult?.render();
   }
 
   /** The buyer writes in another language than the browser's: follow the buyer. */
