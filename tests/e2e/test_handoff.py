@@ -40,7 +40,7 @@ def test_spanish_buyer_late_order_handoff_to_an_agent(live: Live, open_page: Ope
     buyer, _ = open_page(viewport={"width": 1100, "height": 820}, locale="es-ES")
     buyer.goto(live.url + "/demo-store")
     open_chat(buyer)
-    buyer.locator("summary").click()
+    buyer.locator(".verify-box > summary").click()
     buyer.get_by_label(re.compile("E-mail|Correo", re.I)).fill(order["email"])
     buyer.get_by_label(re.compile("Order number|pedido", re.I)).fill(order["name"])
     buyer.get_by_role("button", name=re.compile("^(Verify|Verificar)$")).click()

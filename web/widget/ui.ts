@@ -127,7 +127,7 @@ export class Widget {
     this.bind(summary, "verifyTitle");
     this.verifyBox = el(
       "details",
-      {},
+      { class: "verify-box" },
       summary,
       el(
         "form",
