@@ -190,7 +190,16 @@ def test_server_restart_mid_conversation_loses_and_doubles_nothing(live: Live, o
     say(page, "after the restart")
     delivered(page, "after the restart")
     texts = ["hello before the restart", "written while the server is down", "after the restart"]
-    history = server_history(page, live)
+    # The bot may still be answering the last message: wait until it has (the newest stored message
+    # is not the buyer's) and the page shows every reply the server holds.
+    history: list[dict[str, Any]] = []
+    for _ in range(200):
+        history = server_history(page, live)
+        replies = len(history) - len(texts)
+        newest = max(history, key=lambda m: m["seq"])
+        if (newest["sender"] or {}).get("kind") != "buyer" and page.locator("li.them").count() == replies:
+            break
+        page.wait_for_timeout(100)
     assert buyer_texts(history) == texts
     expect(page.locator("li.them")).to_have_count(len(history) - len(texts), timeout=WAIT_MS)
     for text in texts:
