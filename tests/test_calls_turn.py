@@ -128,23 +128,15 @@ async def failing_call(server: ServerProcess, creds: Credentials, buyer: str) ->
         return seen_by_caller, seen_by_callee
 
 
-async def test_wrong_turn_secret_ends_in_a_reported_failure(
-    database: tuple[str, Path, Credentials], turn: TurnServer, parties: tuple[Credentials, str]
+@pytest.mark.parametrize("fault", ["wrong secret", "expired credentials"])
+async def test_bad_turn_credentials_end_in_a_reported_failure(
+    database: tuple[str, Path, Credentials], turn: TurnServer, parties: tuple[Credentials, str], fault: str
 ) -> None:
     creds, buyer = parties
-    server = seabridge(database, turn, SEABRIDGE_TURN_SECRET="not-" + turn.secret)
-    try:
-        for ended in await failing_call(server, creds, buyer):
-            assert (ended["outcome"], ended["reason"]) == ("failed", "media_failed")
-    finally:
-        server.stop()
-
-
-async def test_expired_turn_credentials_end_in_a_reported_failure(
-    database: tuple[str, Path, Credentials], turn: TurnServer, parties: tuple[Credentials, str]
-) -> None:
-    creds, buyer = parties
-    server = seabridge(database, turn, SEABRIDGE_TURN_CREDENTIAL_TTL_S="-60")
+    if fault == "wrong secret":
+        server = seabridge(database, turn, SEABRIDGE_TURN_SECRET="not-" + turn.secret)
+    else:
+        server = seabridge(database, turn, SEABRIDGE_TURN_CREDENTIAL_TTL_S="-60")
     try:
         for ended in await failing_call(server, creds, buyer):
             assert (ended["outcome"], ended["reason"]) == ("failed", "media_failed")
