@@ -19,7 +19,7 @@ from seabridge.agent.engine import DialogueState, Reply, Turn
 from seabridge.agent.entities import Entities, extract
 from seabridge.agent.handoff import hours_text, when_text
 from seabridge.agent.locale import Locale
-from seabridge.agent.text import contains_phrase, fold, is_unspaced, tokens
+from seabridge.agent.text import PhraseMatcher, contains_phrase, fold, is_unspaced, tokens
 from seabridge.agent.views import ProductView
 
 # Intents that need to know which of the buyer's orders is meant.
@@ -75,6 +75,7 @@ class Context:
     escalate: str = ""  # a handoff reason, when the skill decides to hand over
     note: bool = False  # ask the runner to leave the summary for the team without a handoff
     understood: bool = True
+    folded: str = ""  # the message folded, once: every cue reads it
 
     @property
     def state(self) -> DialogueState:
@@ -92,11 +93,25 @@ class Context:
             self.state.tried = [*self.state.tried, text][-8:]
 
     def cue(self, list_name: str) -> bool:
-        folded = fold(self.turn.text)
-        for loc in {self.loc.code: self.loc, "en": locales.load("en")}.values():
-            if any(contains_phrase(folded, fold(w)) for w in loc.words.get(list_name, ())):
-                return True
-        return False
+        """Whether the message uses a word of `list_name` in its language's file or in English's."""
+        if not self.folded:
+            self.folded = fold(self.turn.text)
+        return bool(_cue_matcher(self.loc, list_name).spans(self.folded))
+
+
+# (language, word list) -> (the Locale it was built from, one matcher over that list and English's).
+_CUE_MATCHERS: dict[tuple[str, str], tuple[Locale, PhraseMatcher[None]]] = {}
+
+
+def _cue_matcher(loc: Locale, list_name: str) -> PhraseMatcher[None]:
+    """The words of a list, folded once: `contains_phrase`'s rules for each, in one pass over the message."""
+    cached = _CUE_MATCHERS.get((loc.code, list_name))
+    if cached is not None and cached[0] is loc:
+        return cached[1]
+    readers = {loc.code: loc, "en": locales.load("en")}.values()
+    matcher = PhraseMatcher((fold(w), None) for reader in readers for w in reader.words.get(list_name, ()))
+    _CUE_MATCHERS[(loc.code, list_name)] = (loc, matcher)
+    return matcher
 
 
 class OfflineEngine:
