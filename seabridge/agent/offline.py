@@ -297,8 +297,9 @@ class OfflineEngine:
         unrelated = ents.country or ents.order_numbers or ents.bare_numbers or ents.email
         if follow_up and mistaken and intent not in ctx.prediction.keywords and not unrelated:
             return "product_question"  # "and how heavy is it?" about the product just discussed
-        if follow_up and intent == "discount" and not _asks_for_a_code(ctx) and not ents.product_terms:
-            return "product_question"  # "is that one on sale?": its price, not the store's promotions
+        about_one = (follow_up and not ents.product_terms) or titled
+        if intent == "discount" and about_one and not _asks_for_a_code(ctx):
+            return "product_question"  # "is that one on sale?", "any discount on the Trail Pack 40?": its price
         named = bool(ents.product_terms)
         if named and intent in _ASIDE and intent not in ctx.prediction.keywords:
             return "product_question" if state.product else "product_recommendation"  # "a mechanical keyboard?"

@@ -368,16 +368,29 @@ async def payment_methods(ctx: Context) -> None:
 
 
 async def payment_problem(ctx: Context) -> None:
-    tools = ctx.turn.tools
+    """Say how to pay, and for a verified buyer find the order concerned and what its payment shows."""
+    tools, ents = ctx.turn.tools, ctx.entities
     await tools.store_policies()
     ctx.say("payment_problem", methods=_methods(ctx))
     ctx.note = True
-    number = (ctx.entities.order_numbers or ctx.entities.bare_numbers or [""])[0]
-    order = await tools.get_order(number) if number and tools.verified else None
-    if order is not None:
-        ctx.state.order = order.number
-        ctx.say("payment_problem_order", order=order.number)
-        ctx.fact(f"payment problem on {order.number} (payment {order.financial_status})")
+    if not tools.verified:
+        return
+    number = (ents.order_numbers or ents.bare_numbers or [""])[0] or ctx.state.order
+    order = await tools.get_order(number) if number else None
+    if order is None and not number:
+        orders = await tools.list_orders()
+        unpaid = [o for o in orders if o.financial_status in ("pending", "authorized")]
+        order = unpaid[0] if len(unpaid) == 1 else orders[0] if len(orders) == 1 else None
+    if order is None:
+        return
+    ctx.state.order = order.number
+    total = ctx.loc.money(order.total, order.currency)
+    if order.financial_status in ("pending", "authorized"):
+        ctx.say("payment_pending", order=order.number, total=total)
+    elif order.financial_status == "paid":
+        ctx.say("payment_paid", order=order.number, total=total)
+    ctx.say("payment_problem_order", order=order.number)
+    ctx.fact(f"payment problem on {order.number} (payment {order.financial_status})")
 
 
 async def invoice(ctx: Context) -> None:
@@ -450,18 +463,41 @@ async def discount(ctx: Context) -> None:
         ctx.say("shipping_free_over", threshold=loc.money(tools.store.free_shipping_over, tools.store.currency))
 
 
+_TROUBLE = ("exception", "customs_hold", "failed_attempt", "returned")
+
+
+def _troubled(order: OrderView) -> bool:
+    """A parcel that is late or stuck: what a complaint without an order number is most likely about."""
+    return any(s.days_late or s.status in _TROUBLE for s in order.shipments)
+
+
 async def complaint(ctx: Context) -> None:
+    """Apologise, and for a verified buyer find the order it is about and say where it stands.
+
+    A late or stuck parcel is described in full (status, why, what happens
+    next), since that is usually the complaint; a delivered order is noted for
+    a colleague (a replacement or a refund). A buyer with several orders and
+    no clear one is asked which, with the orders listed.
+    """
     tools = ctx.turn.tools
-    number = (ctx.entities.order_numbers or ctx.entities.bare_numbers or [""])[0] or ctx.state.order
-    order = await tools.get_order(number) if number and tools.verified else None
-    if order is not None:
-        ctx.state.order = order.number
-        ctx.say("complaint_order", order=order.number)
-        ctx.fact(f"complaint about {order.number}")
-        ctx.note = True
-    else:
+    if not tools.verified:
         ctx.say("complaint")
-    ctx.tried("apologised and asked for details")
+        ctx.tried("apologised and asked for details")
+        return
+    order = await _which_order(ctx, prefer=_troubled)
+    if order is None:  # asked which order, or none of the buyer's: an apology comes first either way
+        ctx.parts.insert(0, ctx.loc.say("complaint_sorry"))
+        ctx.tried("apologised and asked which order")
+        return
+    ctx.state.order = order.number
+    if _troubled(order) or not _shipped(order):
+        ctx.say("complaint_sorry")
+        describe_order(ctx, order)
+    else:
+        ctx.say("complaint_order", order=order.number)
+    ctx.fact(f"complaint about {order.number}")
+    ctx.note = True
+    ctx.tried(f"apologised and looked up {order.number}")
 
 
 # --- products ------------------------------------------------------------------------------
