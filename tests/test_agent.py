@@ -16,13 +16,18 @@ from pathlib import Path
 import pytest
 
 from seabridge.agent import locale as locales
+from seabridge.agent.catalog import CatalogIndex
 from seabridge.agent.offline import OfflineEngine
+from seabridge.agent.profile import store_profile
 from seabridge.agent.runner import BotRunner
+from seabridge.agent.tools import Tools
+from seabridge.agent.views import OrderView
 from seabridge.agent.worker import agent_worker
 from seabridge.services.messaging import Actor
 from seabridge.state import AppState
+from seabridge.storage import agent as agent_store
 from seabridge.storage import conversations as conv_store
-from seabridge.storage import customers
+from seabridge.storage import customers, stores
 from tests.conftest import make_store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -172,6 +177,65 @@ async def test_damage_with_a_refund_demand_is_a_complaint_and_an_order_number_is
         assert outcome is not None
         intents.append(outcome.reply.intent)
     assert intents == ["complaint", "order_status", "change_order", "product_question"]
+
+
+async def _orders_of_every_buyer(state: AppState, shop: int) -> dict[int, list[OrderView]]:
+    """Each customer's orders as the agent's own tools see them (lateness included)."""
+    async with state.sessions() as session:
+        store = await stores.get_by_id(session, shop)
+        assert store is not None
+        catalog = CatalogIndex.build(await agent_store.catalog(session, shop))
+        ids = [c.id for c in (await customers.list_customers(session, shop, limit=1000)).items]
+    found = {}
+    for customer_id in ids:
+        tools = Tools(
+            state.sessions, store_profile(store), catalog, customer_id=customer_id, conversation_id=None, now=NOW
+        )
+        found[customer_id] = await tools.list_orders()
+    return found
+
+
+async def test_a_complaint_without_an_order_number_finds_the_late_order_or_asks_which(
+    state: AppState, shop: int
+) -> None:
+    orders = await _orders_of_every_buyer(state, shop)
+    stuck = ("exception", "customs_hold", "failed_attempt", "returned")
+    late = {
+        cid: [o for o in found if any(s.days_late or s.status in stuck for s in o.shipments)]
+        for cid, found in orders.items()
+    }
+    one_late = next(cid for cid, found in orders.items() if len(found) >= 2 and len(late[cid]) == 1)
+    none_late = next(cid for cid, found in orders.items() if len(found) >= 2 and not late[cid])
+    runner = BotRunner(state.sessions, state.messaging, OfflineEngine(), clock=lambda: NOW)
+    en = locales.load("en")
+
+    buyer = Actor(shop, "buyer", f"visitor-{secrets.token_hex(3)}", customer_id=one_late)
+    conv = await state.messaging.open_for_buyer(buyer)
+    reply = await _say(state, runner, buyer, conv.id, "This is unacceptable, I have been waiting for weeks!")
+    order = late[one_late][0]
+    assert reply.startswith(en.say("complaint_sorry"))
+    assert order.number in reply and order.shipments[0].tracking_number in reply  # where the late parcel is
+    assert not [o.number for o in orders[one_late] if o is not order and o.number in reply]
+
+    buyer = Actor(shop, "buyer", f"visitor-{secrets.token_hex(3)}", customer_id=none_late)
+    conv = await state.messaging.open_for_buyer(buyer)
+    reply = await _say(state, runner, buyer, conv.id, "The thing I got is broken, really disappointed")
+    assert reply.startswith(en.say("complaint_sorry"))
+    assert all(o.number in reply for o in orders[none_late][:2]), reply  # which one? the orders are listed
+    chosen = orders[none_late][0]
+    reply = await _say(state, runner, buyer, conv.id, chosen.number)
+    assert chosen.number in reply
+
+
+async def test_a_payment_problem_says_what_the_orders_payment_shows(state: AppState, shop: int) -> None:
+    orders = await _orders_of_every_buyer(state, shop)
+    owner, pending = next((cid, o) for cid, found in orders.items() for o in found if o.financial_status == "pending")
+    runner = BotRunner(state.sessions, state.messaging, OfflineEngine(), clock=lambda: NOW)
+    buyer = Actor(shop, "buyer", f"visitor-{secrets.token_hex(3)}", customer_id=owner)
+    conv = await state.messaging.open_for_buyer(buyer)
+    reply = await _say(state, runner, buyer, conv.id, f"My payment for order {pending.number} failed, what now?")
+    total = locales.load("en").money(pending.total, pending.currency)
+    assert locales.load("en").say("payment_pending", order=pending.number, total=total) in reply
 
 
 async def test_a_bare_order_number_between_two_angry_turns_does_not_calm_the_buyer(state: AppState, shop: int) -> None:

@@ -56,6 +56,8 @@ _ORDERED_GUESSES = frozenset(
     {"product_question", "product_recommendation", "shipping_cost", "delivery_time", "refund_status"}
 )
 # Concrete requests an angry buyer still means literally.
+# Requests about one placed order: a number in the message is that order, not a status question.
+_ABOUT_AN_ORDER = ORDER_INTENTS | {"payment_problem"}
 _REQUESTS = frozenset(
     {"human_agent", "cancel_order", "change_order", "return_request", "refund_status", "payment_problem", "invoice"}
 )
@@ -193,6 +195,8 @@ class OfflineEngine:
             return state.pending_intent or "product_question"
         if intent == "other" or not confident:
             if entities.order_numbers and not entities.measurements:
+                if intent in _ABOUT_AN_ORDER and prediction.confidence >= 0.9:
+                    return intent  # "my payment for order #1232 failed": the number serves the request
                 return state.last_intent if state.last_intent in ORDER_INTENTS else "order_status"
             if entities.tracking_numbers:
                 return "order_status"
