@@ -177,9 +177,13 @@ def run_load(plan: dict[str, Any], folder: Path, server: Server, py_spy: Path | 
             result = item["result"]
             continue
         log.log(f"  {item}")
-        if item["event"] == "max_start" and py_spy is not None:
+        if item["event"] in ("max_start", "fixed_start") and py_spy is not None:
+            if spy is not None:
+                spy.wait()
+            # The max phase to FILE, the fixed phase (half load) to FILE's name with ".fixed" before its suffix.
+            output = py_spy if item["event"] == "max_start" else py_spy.with_suffix(".fixed" + py_spy.suffix)
             spy_args = ["py-spy", "record", "--pid", str(server.pid), "--duration", str(int(plan["duration_s"]))]
-            spy_args += ["--format", "raw", "--nonblocking", "--output", str(py_spy)]
+            spy_args += ["--format", "raw", "--nonblocking", "--gil", "--output", str(output)]
             spy = subprocess.Popen(spy_args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     proc.wait()
     if spy is not None:
@@ -374,7 +378,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--duration", type=float, default=10.0, help="seconds of each measured phase")
     parser.add_argument("--window", type=int, default=4, help="unacknowledged sends per sender in the max phase")
     parser.add_argument("--database-url", help="a PostgreSQL server (postgresql://user@host:port); default SQLite")
-    parser.add_argument("--py-spy", type=Path, help="record the Seabridge server's max phase (raw py-spy stacks)")
+    parser.add_argument(
+        "--py-spy", type=Path, help="record the Seabridge server's max phase (and, as FILE.fixed, the fixed one)"
+    )
     parser.add_argument(
         "--repeat", type=int, default=1, help="runs of both servers, alternating; the figures are the medians"
     )

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from seabridge.messaging import (
     CloseCode,
@@ -57,6 +58,7 @@ from seabridge.messaging.frames import (
     TypingEventFrame,
     UnsubscribedFrame,
 )
+from seabridge.messaging.frames import _describe as describe_validation_error
 from seabridge.messaging.protocol import TRANSITIONS
 
 SESSION = SessionInfo(session_id="s1", principal_kind="buyer", principal_id="b1")
@@ -180,6 +182,45 @@ def test_encode_is_compact_and_round_trips() -> None:
     assert parse_client_frame(text) == sent
     system = MessageFrame(conversation_id="c1", seq=3, message=Message(id="x", kind="system", created_at="t"))
     assert "sender" not in json.loads(encode(system))["message"]
+
+
+_SEND_VALUES = st.one_of(
+    st.sampled_from(["17", "m-1_x", "x" * 64, "x" * 65, "", "a b", "é", "ok\n", "  ", "hi", "t" * 4001, "\ud800"]),
+    st.text(max_size=8),
+    st.lists(st.sampled_from(["a1", "a b", "", "x" * 65]), max_size=11),
+    st.none(),
+    st.integers(),
+    st.booleans(),
+)
+
+
+@settings(max_examples=500, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.fixed_dictionaries(
+        {"type": st.just("send")},
+        optional={
+            "conversation_id": st.one_of(st.just("17"), _SEND_VALUES),
+            "client_msg_id": st.one_of(st.just("m-1"), _SEND_VALUES),
+            "text": st.one_of(st.text(max_size=20), _SEND_VALUES),
+            "attachments": st.one_of(st.just(["a1"]), _SEND_VALUES),
+            "extra": _SEND_VALUES,
+        },
+    ),
+    st.booleans(),
+)
+def test_send_frames_parse_as_the_model_says(obj: dict[str, Any], ascii_only: bool) -> None:
+    """`send` has a parse path of its own (the hot frame); it accepts exactly what the model accepts."""
+    data = json.dumps(obj, ensure_ascii=ascii_only)
+    try:
+        expected: SendFrame | str = SendFrame.model_validate(json.loads(data), strict=True)
+    except ValidationError as exc:
+        expected = describe_validation_error(exc)
+    if isinstance(expected, str):
+        err = parse_error(data)
+        assert (err.code, err.message) == (ErrorCode.INVALID_FRAME, expected)
+    else:
+        parsed = parse_client_frame(data)
+        assert parsed == expected and encode(parsed) == encode(expected)
 
 
 # ---- connection: errors -----------------------------------------------------

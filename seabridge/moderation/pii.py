@@ -82,8 +82,13 @@ class CardDetector:
 
     def find(self, text: str) -> Iterator[Finding]:
         for run in _DIGIT_RUN.finditer(text):
-            if sum(char.isdigit() for char in run.group()) < CARD_MIN_DIGITS:
-                continue  # too few digits for any card: skip the group and Luhn work
+            # Too few digits for any card: skip the group and Luhn work (a run shorter than the
+            # minimum cannot hold enough digits; most runs are order numbers, prices, times).
+            if (
+                run.end() - run.start() < CARD_MIN_DIGITS
+                or sum(char.isdigit() for char in run.group()) < CARD_MIN_DIGITS
+            ):
+                continue
             groups = [
                 _Group(run.start() + m.start(), run.start() + m.end(), ascii_digits(m.group()))
                 for m in _DIGIT_GROUP.finditer(run.group())
@@ -122,6 +127,8 @@ class EmailDetector:
     reason = "email"
 
     def find(self, text: str) -> Iterator[Finding]:
+        if "@" not in text:  # what the pattern needs, checked without it
+            return
         for m in _EMAIL.finditer(text):
             yield Finding(self.reason, m.start(), m.end(), "[email]")
 
