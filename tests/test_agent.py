@@ -238,6 +238,25 @@ async def test_a_payment_problem_says_what_the_orders_payment_shows(state: AppSt
     assert locales.load("en").say("payment_pending", order=pending.number, total=total) in reply
 
 
+async def test_which_order_is_answered_by_what_sets_one_listed_order_apart(state: AppState, shop: int) -> None:
+    async with state.sessions() as session:
+        customer = await customers.get_by_email(session, shop, "mehmet_celik80@mail.example")
+    assert customer is not None
+    runner = BotRunner(state.sessions, state.messaging, OfflineEngine(), clock=lambda: NOW)
+    buyer = Actor(shop, "buyer", f"visitor-{secrets.token_hex(3)}", customer_id=customer.id)
+    conv = await state.messaging.open_for_buyer(buyer)
+    listing = await _say(state, runner, buyer, conv.id, "where is my order?")
+    assert "#1190" in listing and "#1070" not in listing  # five newest listed; #1070 also holds a 500 mm item
+    # "the 500 mm linear rail": 500 sets #1190 apart among the listed orders, whatever the language
+    reply = await _say(state, runner, buyer, conv.id, "500 mm'lik lineer ray olan")
+    assert "#1190" in reply and "#1070" not in reply
+    buyer = Actor(shop, "buyer", f"visitor-{secrets.token_hex(3)}", customer_id=customer.id)
+    conv = await state.messaging.open_for_buyer(buyer)
+    assert await _say(state, runner, buyer, conv.id, "where is my order?") == listing
+    reply = await _say(state, runner, buyer, conv.id, "the last one")  # the last one listed, not the oldest order
+    assert listing.index("#1175") > listing.index("#1211") and "#1175" in reply
+
+
 async def test_a_bare_order_number_between_two_angry_turns_does_not_calm_the_buyer(state: AppState, shop: int) -> None:
     runner = BotRunner(state.sessions, state.messaging, OfflineEngine(), clock=lambda: NOW)
     buyer = Actor(shop, "buyer", f"visitor-{secrets.token_hex(3)}")

@@ -21,6 +21,7 @@ class DialogueState:
     verify_order: str = ""
     verify_failures: int = 0
     order: str = ""  # the order last talked about ("#1003")
+    listed: list[str] = field(default_factory=list)  # the orders offered by the last "which order?", in order
     products: list[int] = field(default_factory=list)  # products last shown, in order
     product: int = 0  # the product last talked about
     measurements: dict[str, float] = field(default_factory=dict)

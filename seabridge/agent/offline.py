@@ -211,6 +211,8 @@ class OfflineEngine:
             return state.last_intent if state.last_intent in ORDER_INTENTS else "order_status"
         if intent == "delivery_time" and not entities.country and state.last_intent in RETURN_INTENTS:
             return "return_policy"  # "how many days do I have?" while talking about a return
+        if intent == "delivery_time" and not entities.country and RETURN_INTENTS & set(prediction.keywords):
+            return "return_policy"  # "how long do I have to send it back?"
         if intent == "shipping_cost" and RETURN_INTENTS & set(prediction.keywords):
             return "return_policy"  # "do I pay the shipping if I send it back?"
         return intent
@@ -332,7 +334,7 @@ class OfflineEngine:
         turn, state, intent = ctx.turn, ctx.state, ctx.intent
         asked = state.pending == "which_order"
         follow_up = state.last_intent in ORDER_INTENTS and state.last_intent not in turn.tools.store.human_only
-        if await OfflineEngine.ordered_product(ctx):
+        if await OfflineEngine.ordered_product(ctx) or await OfflineEngine.own_delivery(ctx):
             return "order_status"
         if (intent in ORDER_INTENTS and not asked) or intent == state.pending_intent:
             return intent
@@ -347,9 +349,20 @@ class OfflineEngine:
             return intent
         orders = await turn.tools.list_orders()
         titles = await skills.mentioned_titles(ctx)
-        if any(skills.holds(o, t) for o in orders for t in titles):
+        if any(skills.holds(o, t) for o in orders for t in titles) or (asked and skills.distinguished(ctx, orders)):
             return (state.pending_intent if asked else state.last_intent) or "order_status"
         return intent
+
+    @staticmethod
+    async def own_delivery(ctx: Context) -> bool:
+        """A verified buyer with an order on its way asking when their order comes, naming no country ("when
+        will my order get here?"): the order's own status and estimate, not the store's shipping times."""
+        if ctx.intent != "delivery_time" or ctx.entities.country or not ctx.turn.tools.verified:
+            return False
+        if not ctx.cue("order_word"):
+            return False
+        orders = await ctx.turn.tools.list_orders()
+        return any(o.delivered_at is None and o.cancelled_at is None for o in orders)
 
     @staticmethod
     async def ordered_product(ctx: Context) -> bool:

@@ -147,9 +147,10 @@ async def _which_order(ctx: Context, *, prefer: Callable[[OrderView], bool] | No
             _clear_pending(ctx)
             return await tools.track_shipment(named.number)
     if state.pending == "which_order":
+        offered = _offered(state.listed, orders)
         pick = ordinal(ctx.turn.text)
-        if pick is not None and orders:
-            state.order = orders[pick].number
+        if pick is not None and -len(offered) <= pick < len(offered):
+            state.order = offered[pick].number
             _clear_pending(ctx)
             return await tools.track_shipment(state.order)
     if state.order and state.pending != "which_order":
@@ -168,6 +169,7 @@ async def _which_order(ctx: Context, *, prefer: Callable[[OrderView], bool] | No
         state.order = order.number
         return await tools.track_shipment(order.number)
     shown = (candidates or orders)[:5]
+    state.listed = [o.number for o in shown]
     tz = ctx.turn.tools.store.timezone
     listed = [
         ctx.loc.say(
@@ -206,7 +208,41 @@ async def _order_naming(ctx: Context, orders: list[OrderView]) -> OrderView | No
         holding = [o for o in orders if any(w in item.lower().split(" - ")[-1] for item in o.items for w in wanted)]
         if len(holding) == 1:
             return holding[0]
-    return None
+    return distinguished(ctx, orders) if ctx.state.pending == "which_order" else None
+
+
+def _offered(listed: list[str], orders: list[OrderView]) -> list[OrderView]:
+    """The orders the last "which order?" listed, as they were listed (all orders for an older state)."""
+    by_number = {o.number: o for o in orders}
+    offered = [by_number[n] for n in listed if n in by_number]
+    return offered or orders
+
+
+def distinguished(ctx: Context, orders: list[OrderView]) -> OrderView | None:
+    """The one order whose items share the answer's own marks ("the 500 mm one", "the lineer ray"), if one does.
+
+    Counts the message's words (numbers included) found in one order's item
+    names and in no other's; a Latin word also matches an item word it shares
+    its first five letters with, which carries spelling across languages
+    ("lineer"/"linear"). Only used to answer "which order?".
+    """
+    said = [w for w in words(ctx.turn.text) if len(w) >= 2 or w.isdigit()]
+    orders = _offered(ctx.state.listed, orders)
+    if not said or len(orders) < 2:
+        return None
+    vocab = [{w for item in o.items for w in words(item)} for o in orders]
+
+    def found(word: str, names: set[str]) -> bool:
+        if word in names:
+            return True
+        return len(word) >= 5 and word.isascii() and word.isalpha() and any(n[:5] == word[:5] for n in names)
+
+    scores = []
+    for i, names in enumerate(vocab):
+        others = set().union(*(v for j, v in enumerate(vocab) if j != i))
+        scores.append(sum(1 for w in said if found(w, names) and not found(w, others)))
+    best = max(scores)
+    return orders[scores.index(best)] if best and scores.count(best) == 1 else None
 
 
 async def order_status(ctx: Context) -> None:
