@@ -1,7 +1,10 @@
 """Check an agent language file against the English reference: same tables, keys and placeholders.
 
 A language's training file (seabridge/agent/training/<code>.toml), when it has
-one, holds only [intents] with known intent names and non-empty examples.
+one, holds only [intents] with known intent names and non-empty examples. Its
+vocabulary file (seabridge/agent/vocabulary/<code>.toml), when it has one,
+holds only [terms], each an English catalog word of en.toml or of
+vocabulary/en.toml.
 
 Usage: .venv/bin/python scripts/check_locale.py es [fr ...]
 """
@@ -15,6 +18,7 @@ from pathlib import Path
 
 LOCALES = Path(__file__).resolve().parent.parent / "seabridge" / "agent" / "locales"
 TRAINING = LOCALES.parent / "training"
+VOCABULARY = LOCALES.parent / "vocabulary"
 SAME_KEYS = (
     "intents",
     "keywords",
@@ -57,7 +61,7 @@ def problems(code: str) -> list[str]:
             out.append(
                 f"[replies] {key}: placeholders {sorted(fields(template))} != {sorted(fields(en['replies'][key]))}"
             )
-    terms = set(en["terms"].values())
+    terms = set(en["terms"].values()) | set(_vocabulary("en").values())
     out += [
         f"[terms] {k!r} -> {v!r}: not an English catalog word of en.toml"
         for k, v in doc.get("terms", {}).items()
@@ -77,7 +81,25 @@ def problems(code: str) -> list[str]:
         for k, v in doc.get("countries", {}).items()
         if not (len(v) == 2 and v.isupper())
     ]
-    return out + training_problems(code, set(en["intents"]))
+    out += [
+        f"vocabulary [terms] {k!r} -> {v!r}: not an English catalog word of en.toml or vocabulary/en.toml"
+        for k, v in _vocabulary(code).items()
+        if not (isinstance(v, str) and v in terms and k.strip())
+    ]
+    return out + training_problems(code, set(en["intents"])) + vocabulary_problems(code)
+
+
+def _vocabulary(code: str) -> dict[str, object]:
+    path = VOCABULARY / f"{code}.toml"
+    return tomllib.loads(path.read_text(encoding="utf-8")).get("terms", {}) if path.exists() else {}
+
+
+def vocabulary_problems(code: str) -> list[str]:
+    path = VOCABULARY / f"{code}.toml"
+    if not path.exists():
+        return []
+    doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    return [f"vocabulary: unknown table [{table}] (only [terms])" for table in doc if table != "terms"]
 
 
 def training_problems(code: str, intents: set[str]) -> list[str]:

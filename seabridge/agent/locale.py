@@ -3,7 +3,9 @@
 A language file holds everything language-specific the offline engine needs:
 training examples and keywords per intent, word lists, product and colour
 words mapped to the catalog's English, and the reply templates. Adding a
-language is adding a file (docs/agent.md).
+language is adding a file (docs/agent.md). A language's vocabulary file
+(`vocabulary/<code>.toml`, optional) holds more product words in a [terms]
+table; the language file's own [terms] win where both name a word.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from babel.numbers import format_currency, format_decimal
 from seabridge.agent.text import fold
 
 LOCALES = Path(__file__).parent / "locales"
+VOCABULARY = Path(__file__).parent / "vocabulary"
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -119,7 +122,7 @@ def load(code: str) -> Locale:
         intents={k: tuple(v) for k, v in doc["intents"].items()},
         keywords={k: tuple(v) for k, v in doc["keywords"].items()},
         words={k: tuple(v) for k, v in doc["words"].items()},
-        terms={fold(k): v for k, v in doc["terms"].items()},
+        terms={fold(k): v for k, v in {**vocabulary(code), **doc["terms"]}.items()},
         colors={fold(k): v for k, v in doc["colors"].items()},
         measures={fold(k): v for k, v in doc["measures"].items()},
         countries=countries,
@@ -132,6 +135,14 @@ def load(code: str) -> Locale:
         intent_names=dict(doc["intent_names"]),
         replies=dict(doc["replies"]),
     )
+
+
+def vocabulary(code: str) -> dict[str, str]:
+    """The product words of `vocabulary/<code>.toml` (local word -> English catalog word), if the file exists."""
+    path = VOCABULARY / f"{code}.toml"
+    if not path.exists():
+        return {}
+    return dict(tomllib.loads(path.read_text(encoding="utf-8")).get("terms", {}))
 
 
 def all_locales() -> dict[str, Locale]:
