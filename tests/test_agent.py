@@ -446,6 +446,26 @@ def test_training_files_add_examples_to_their_language(monkeypatch: pytest.Monke
     assert len(shipped["greeting"]) > len(locales.load("zh").intents["greeting"])
 
 
+def test_vocabulary_files_add_product_words(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from seabridge.agent import entities
+
+    fr = locales.load("fr")
+    own = next(iter(fr.terms))  # a word of the language file's own [terms]
+    (tmp_path / "fr.toml").write_text(f'[terms]\n"glissière" = "rail"\n"{own}" = "rail"\n', encoding="utf-8")
+    monkeypatch.setattr(locales, "VOCABULARY", tmp_path)
+    locales.load.cache_clear()
+    entities._reader.cache_clear()  # built from the language files, once per language
+    try:
+        loaded = locales.load("fr")
+        assert loaded.terms["glissiere"] == "rail"  # folded like the language file's own words
+        assert loaded.terms[own] == fr.terms[own]  # the language file wins
+        assert "rail" in entities.extract("une glissière de 500 mm", [loaded]).terms
+    finally:
+        monkeypatch.undo()
+        locales.load.cache_clear()
+        entities._reader.cache_clear()
+
+
 def test_a_training_file_names_only_known_intents(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     spec = importlib.util.spec_from_file_location("check_locale", ROOT / "scripts" / "check_locale.py")
     assert spec is not None and spec.loader is not None
