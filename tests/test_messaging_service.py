@@ -6,13 +6,16 @@ import asyncio
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from seabridge import security
 from seabridge.bus.base import BusEvent
-from seabridge.services.messaging import Actor, IllegalStatusChange, NotFound, Rejected
+from seabridge.db.conversations import OutboxEvent
+from seabridge.services.messaging import Actor, IllegalStatusChange, NotFound, Rejected, message_payload
 from seabridge.state import AppState
 from seabridge.storage import agents, stores
 from seabridge.storage import conversations as conv_store
@@ -85,6 +88,51 @@ async def test_card_numbers_are_masked_before_storage(state: AppState) -> None:
     from tests.support.snapshot import snapshot
 
     assert "4111 1111 1111 1111" not in repr(snapshot(state.settings.effective_database_url))
+
+
+async def test_each_stored_message_has_its_outbox_event(state: AppState) -> None:
+    """The group commit writes a `message.created` event per message (notes excepted), with the message's payload
+    exactly as `message_payload` gives it, whatever the batch holds."""
+    shop, other = await make_store(state), await make_store(state)
+    me, agent = buyer(shop.id), Actor(shop.id, "agent", "7", role="agent")
+    conv = await state.messaging.open_for_buyer(me)
+    second = await state.messaging.open_for_buyer(buyer(shop.id, "v_buyer000002"))
+    theirs = await state.messaging.open_for_buyer(buyer(other.id))
+    await state.messaging.change_status(agent, second.id, "closed")
+    sends = [
+        state.messaging.send(me, conv.id, "q", 'a "quoted" line\nand ümlauts, 我的订单 \\ done'),
+        state.messaging.send(me, conv.id, "card", "card 4111 1111 1111 1111 please"),
+        state.messaging.send(agent, conv.id, "n1", "internal: check the refund", kind="note"),
+        state.messaging.send(agent, conv.id, "img", "", attachments=[{"id": "a1"}], kind="image"),
+        state.messaging.send(agent, conv.id, "data", "see", data={"event": "x", "n": [1, 2.5, None, True]}),
+        state.messaging.send(buyer(shop.id, "v_buyer000002"), second.id, "reopen", "hello again"),
+        state.messaging.send(agent, theirs.id, "x", "another store's conversation"),
+    ]
+    results: list[Any] = await asyncio.gather(*sends, return_exceptions=True)  # one batch
+    assert isinstance(results[6], NotFound)
+    if state.settings.effective_database_url.startswith("sqlite"):  # PostgreSQL text cannot hold a NUL
+        results.append(await state.messaging.send(me, conv.id, "nul", "a NUL \x00 inside"))
+    sent = [r for r in results if not isinstance(r, BaseException)]
+    assert len(sent) == len(results) - 1
+    async with state.sessions() as session:
+        rows = (await session.execute(select(OutboxEvent).where(OutboxEvent.type == "message.created"))).scalars()
+        outbox = {event.payload["message"]["id"]: event for event in rows}
+        reopened = await conv_store.get_conversation(session, shop.id, second.id)
+    assert reopened is not None and reopened.status == "bot" and reopened.last_seq == 1
+    for result in sent:
+        message = result.message
+        if message.kind == "note":
+            assert message.id not in outbox
+            continue
+        event = outbox[message.id]
+        assert event.store_id == message.store_id
+        assert event.payload == {"conversation_id": message.conversation_id, "message": message_payload(message)}
+        assert event.created_at == message.created_at
+    history = await state.messaging.history_after(agent, conv.id, 0, 50)
+    assert [(m.id, m.seq, m.text) for m in history] == sorted(
+        (r.message.id, r.message.seq, r.message.text) for r in sent if r.message.conversation_id == conv.id
+    )
+    assert [m.seq for m in history] == list(range(1, len(results) - 1))
 
 
 async def test_language_is_detected_and_stored(state: AppState) -> None:

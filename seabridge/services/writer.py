@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import sqlite3
 import threading
@@ -29,7 +30,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import JSON, Connection, Dialect, Table, bindparam, create_engine, event, insert, select, update
+from sqlalchemy import JSON, Connection, Dialect, Table, bindparam, insert, select, update
+from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -95,7 +97,7 @@ class MessageWriter:
         self._loop_thread: _LoopThread | None = None
         if isinstance(bind, AsyncEngine) and bind.dialect.name == "sqlite":
             if (bind.url.database or ":memory:") != ":memory:":
-                self._thread = _WriterThread(bind.url)
+                self._thread = _WriterThread(bind.url, payload)
         elif isinstance(bind, AsyncEngine):
             self._loop_thread = _LoopThread(bind.url)
 
@@ -169,121 +171,139 @@ class MessageWriter:
         now = datetime.now(UTC)
         if self._thread is not None:
             loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(self._thread.executor, self._thread.write, self._store_batch, batch, now)
+            return await loop.run_in_executor(self._thread.executor, self._thread.write, batch, now)
         if self._loop_thread is not None:
             return await self._loop_thread.write(self._store_batch, batch, now)
         async with self._sessions() as session, session.begin():
             return await session.run_sync(self._store_batch, batch, now)
 
-    def _store_batch(
-        self, session: Session, batch: list[PendingSend], now: datetime
-    ) -> list[tuple[Message, bool] | Exception]:
+    def _store_batch(self, session: Session, batch: list[PendingSend], now: datetime) -> Results:
         """The batch's statements, in the transaction `session` is in (sync: see `_write_batch`)."""
-        results: list[tuple[Message, bool] | Exception | None] = [None] * len(batch)
         ids = sorted({item.conversation_id for item in batch})
         connection = session.connection()  # Core statements: no ORM bookkeeping
         rows = connection.execute(select(_CONVERSATIONS).where(_CONVERSATIONS.c.id.in_(ids))).mappings()
         convs = {row["id"]: _transient(_CONVERSATION_MANAGER.new_instance(), row) for row in rows}
-        fresh: list[int] = []
-        first_in_batch: dict[tuple[int, str, str, str], int] = {}
-        for i, item in enumerate(batch):
-            conv = convs.get(item.conversation_id)
-            if conv is None or conv.store_id != item.actor_store_id or not item.may_see(conv):
-                results[i] = ConversationMissing(f"conversation {item.conversation_id} not found")
-            elif item.key not in first_in_batch:  # a repeat inside the batch is answered below
-                first_in_batch[item.key] = i
-                fresh.append(i)
-        per_conv: dict[int, list[int]] = {}
-        for i in fresh:
-            per_conv.setdefault(batch[i].conversation_id, []).append(i)
-        last_seqs = _take_seqs(connection, convs, per_conv, batch, now)
-        seqs: dict[int, int] = {}
-        for cid, members in per_conv.items():
-            for offset, i in enumerate(members):
-                seqs[i] = last_seqs[cid] - len(members) + 1 + offset
-        if fresh:
-            self._insert(connection, batch, fresh, seqs, results, now)
-        for i, item in enumerate(batch):
-            if results[i] is None and item.key in first_in_batch:
-                first = results[first_in_batch[item.key]]
-                assert isinstance(first, tuple)
-                results[i] = (first[0], True)
-        return [r if r is not None else RuntimeError("unanswered send") for r in results]
+        plan = _Plan.of(batch, convs)
+        seqs = plan.seqs(_take_seqs(connection, convs, plan.per_conv, batch, now))
+        if plan.fresh:
+            self._insert(connection, batch, plan, seqs, now)
+        return plan.answers(batch)
 
     def _insert(
-        self,
-        connection: Connection,
-        batch: list[PendingSend],
-        fresh: list[int],
-        seqs: dict[int, int],
-        results: list[tuple[Message, bool] | Exception | None],
-        now: datetime,
+        self, connection: Connection, batch: list[PendingSend], plan: _Plan, seqs: dict[int, int], now: datetime
     ) -> None:
         """One multi-row INSERT for the messages, one for their outbox rows.
 
         A client message id stored before (a retry after a lost ack) violates the unique
         constraint: the batch rolls back and `_write` answers its sends one by one.
         """
-        rows_in = [
-            {
-                "store_id": batch[i].actor_store_id,
-                "conversation_id": batch[i].conversation_id,
-                "seq": seqs[i],
-                "sender_kind": batch[i].actor_kind,
-                "sender_ref": batch[i].actor_ref,
-                "client_msg_id": batch[i].client_msg_id,
-                "kind": batch[i].kind,
-                "text": batch[i].text,
-                "language": batch[i].language,
-                "status": batch[i].status,
-                "moderation": batch[i].reasons,
-                "attachments": batch[i].attachments,
-                "data": batch[i].data,
-                "created_at": now,
-            }
-            for i in fresh
-        ]
-        raw = connection.connection.driver_connection
-        if isinstance(raw, sqlite3.Connection):  # the writer thread: the DB-API directly
-            new_ids = _SqliteRows.of(connection.dialect).insert_messages(raw, rows_in)
-        else:
-            # Core insert: the ORM bulk path spends more time on bookkeeping than the database on the rows.
-            inserted = connection.execute(
-                insert(_MESSAGES).returning(_MESSAGES.c.id, sort_by_parameter_order=True), rows_in
-            )
-            new_ids = list(inserted.scalars().all())
-        messages = [_message(new_id, row) for new_id, row in zip(new_ids, rows_in, strict=True)]
-        outbox = []
-        for i, message in zip(fresh, messages, strict=True):
-            results[i] = (message, False)
-            if batch[i].kind != "note":
-                outbox.append(
-                    {
-                        "store_id": message.store_id,
-                        "type": "message.created",
-                        "payload": {"conversation_id": message.conversation_id, "message": self._payload(message)},
-                        "created_at": now,
-                        "dispatched_at": None,
-                    }
-                )
-        if not outbox:
-            return
-        if isinstance(raw, sqlite3.Connection):
-            _SqliteRows.of(connection.dialect).insert_outbox(raw, outbox)
-        else:
+        rows_in = [_row(batch[i], seqs[i], now) for i in plan.fresh]
+        # Core insert: the ORM bulk path spends more time on bookkeeping than the database on the rows.
+        inserted = connection.execute(
+            insert(_MESSAGES).returning(_MESSAGES.c.id, sort_by_parameter_order=True), rows_in
+        )
+        new_ids = list(inserted.scalars().all())
+        messages = plan.stored(new_ids, rows_in)
+        outbox = [_outbox_row(m, self._payload, now) for m in messages if m.kind != "note"]
+        if outbox:
             connection.execute(insert(_OUTBOX), outbox)
 
 
-class _SqliteRows:
-    """Multi-row INSERTs on the writer thread's sqlite3 connection, values converted as SQLAlchemy would.
+@dataclass(slots=True)
+class _Plan:
+    """What a batch does once its conversations are read: which sends are refused, which are new."""
 
-    Through Core, an executemany spent about half of its time in per-parameter bind processing
-    (profiled); here the conversions are the columns' own bind
-    processors, called only where a value needs one, and empty JSON values are converted once.
-    Stored values are the same as the Core path's, so every reader sees the same rows.
+    results: list[tuple[Message, bool] | Exception | None]
+    fresh: list[int]  # indexes of the sends to store
+    per_conv: dict[int, list[int]]  # conversation id -> indexes of its fresh sends, in order
+    first_in_batch: dict[tuple[int, str, str, str], int]
+
+    @classmethod
+    def of(cls, batch: list[PendingSend], convs: Mapping[int, Conversation]) -> _Plan:
+        plan = cls([None] * len(batch), [], {}, {})
+        for i, item in enumerate(batch):
+            conv = convs.get(item.conversation_id)
+            if conv is None or conv.store_id != item.actor_store_id or not item.may_see(conv):
+                plan.results[i] = ConversationMissing(f"conversation {item.conversation_id} not found")
+            elif item.key not in plan.first_in_batch:  # a repeat inside the batch is answered below
+                plan.first_in_batch[item.key] = i
+                plan.fresh.append(i)
+                plan.per_conv.setdefault(item.conversation_id, []).append(i)
+        return plan
+
+    def seqs(self, last_seqs: dict[int, int]) -> dict[int, int]:
+        """Each fresh send's seq, from each conversation's new last seq."""
+        seqs: dict[int, int] = {}
+        for cid, members in self.per_conv.items():
+            for offset, i in enumerate(members):
+                seqs[i] = last_seqs[cid] - len(members) + 1 + offset
+        return seqs
+
+    def stored(self, new_ids: list[int], rows: list[dict[str, Any]]) -> list[Message]:
+        """The fresh sends' messages, now stored as `rows` with `new_ids` (also their answers)."""
+        messages = [_message(new_id, row) for new_id, row in zip(new_ids, rows, strict=True)]
+        for i, message in zip(self.fresh, messages, strict=True):
+            self.results[i] = (message, False)
+        return messages
+
+    def answers(self, batch: list[PendingSend]) -> Results:
+        for i, item in enumerate(batch):
+            if self.results[i] is None and item.key in self.first_in_batch:
+                first = self.results[self.first_in_batch[item.key]]
+                assert isinstance(first, tuple)
+                self.results[i] = (first[0], True)
+        return [r if r is not None else RuntimeError("unanswered send") for r in self.results]
+
+
+def _row(item: PendingSend, seq: int, now: datetime) -> dict[str, Any]:
+    return {
+        "store_id": item.actor_store_id,
+        "conversation_id": item.conversation_id,
+        "seq": seq,
+        "sender_kind": item.actor_kind,
+        "sender_ref": item.actor_ref,
+        "client_msg_id": item.client_msg_id,
+        "kind": item.kind,
+        "text": item.text,
+        "language": item.language,
+        "status": item.status,
+        "moderation": item.reasons,
+        "attachments": item.attachments,
+        "data": item.data,
+        "created_at": now,
+    }
+
+
+def _outbox_row(message: Message, payload: Payload, now: datetime) -> dict[str, Any]:
+    return {
+        "store_id": message.store_id,
+        "type": "message.created",
+        "payload": {"conversation_id": message.conversation_id, "message": payload(message)},
+        "created_at": now,
+        "dispatched_at": None,
+    }
+
+
+def _iso_millis(when: datetime) -> str:
+    """A timestamp as `message_payload` writes it."""
+    return when.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class _SqliteStatements:
+    """The writer thread's statements, compiled once per dialect, and the values converted as SQLAlchemy would.
+
+    Every statement the thread runs is a GIL hand-off: sqlite3 releases the GIL around each
+    step of a statement (each returned row, each row of an executemany) and the thread must
+    get it back from the event loop, which under load holds it for up to the interpreter's
+    switch interval (5 ms) each time. So a batch's statements are a fixed handful whatever its
+    size: the conversations come back as one JSON row, a seq block is one UPDATE per group of
+    conversations, the messages one multi-row INSERT (ids from the last rowid: the write lock
+    is held, so they are consecutive), and the outbox rows one INSERT ... SELECT that builds
+    each `message.created` payload in SQLite from the stored row, as `message_payload` would.
+    Stored values are the Core path's (the columns' own bind processors convert them).
     """
 
-    _by_dialect: dict[str, _SqliteRows] = {}
+    _by_dialect: dict[str, _SqliteStatements] = {}
     ROWS_PER_STATEMENT = 500  # well under SQLite's 32,766 bound parameters
 
     def __init__(self, dialect: Dialect) -> None:
@@ -303,7 +323,7 @@ class _SqliteRows:
         self.message_datetimes = [name == "created_at" for name in self.message_columns]
 
     @classmethod
-    def of(cls, dialect: Dialect) -> _SqliteRows:
+    def of(cls, dialect: Dialect) -> _SqliteStatements:
         found = cls._by_dialect.get(dialect.name)
         if found is None:
             found = cls._by_dialect[dialect.name] = cls(dialect)
@@ -313,6 +333,32 @@ class _SqliteRows:
         if not value:
             return self.empty_list if isinstance(value, list) else self.empty_dict
         return self.json(value)
+
+    def conversations(self, raw: sqlite3.Connection, ids: list[int]) -> dict[int, Conversation]:
+        """The batch's conversations (the columns sends are checked against), in one row of JSON."""
+        (found,) = raw.execute(_CONVERSATIONS_SQL, (json.dumps(ids),)).fetchone()
+        return {
+            row[0]: _transient(_CONVERSATION_MANAGER.new_instance(), dict(zip(_CONVERSATION_FIELDS, row, strict=True)))
+            for row in json.loads(found)
+        }
+
+    def take_seqs(
+        self,
+        raw: sqlite3.Connection,
+        convs: dict[int, Conversation],
+        per_conv: dict[int, list[int]],
+        batch: list[PendingSend],
+        now: datetime,
+    ) -> dict[int, int]:
+        """Like `_take_seqs`; the last seqs come from `convs`, read after BEGIN IMMEDIATE took the write lock."""
+        stamp = self.datetime(now)
+        groups: dict[tuple[int, bool], list[int]] = {}
+        for cid, members in per_conv.items():
+            reopen = convs[cid].status == "closed" and any(batch[i].actor_kind == "buyer" for i in members)
+            groups.setdefault((len(members), reopen), []).append(cid)
+        for (count, reopen), cids in groups.items():
+            raw.execute(_REOPEN_SQL if reopen else _TAKE_SEQS_SQL, (count, stamp, json.dumps(cids)))
+        return {cid: convs[cid].last_seq + len(members) for cid, members in per_conv.items()}
 
     def insert_messages(self, raw: sqlite3.Connection, rows: list[dict[str, Any]]) -> list[int]:
         """Insert `rows`; their new ids, in the same order."""
@@ -328,13 +374,20 @@ class _SqliteRows:
                 for name, is_json, is_datetime in converters:
                     value = row[name]
                     params.append(self._json(value) if is_json else stamp if is_datetime else value)
-            sql = self.message_head + ",".join([self.message_row] * len(chunk)) + " RETURNING id"
-            # SQLite hands out rowids in VALUES order; RETURNING's own order is unspecified.
-            ids.extend(sorted(int(row[0]) for row in raw.execute(sql, params).fetchall()))
+            sql = self.message_head + ",".join([self.message_row] * len(chunk))
+            # No RETURNING (a GIL hand-off per row): with the write lock held, a multi-row INSERT
+            # gives its rows consecutive rowids in VALUES order, ending at the last one.
+            last = raw.execute(sql, params).lastrowid
+            assert last is not None
+            ids.extend(range(last - len(chunk) + 1, last + 1))
         return ids
 
-    def insert_outbox(self, raw: sqlite3.Connection, rows: list[dict[str, Any]]) -> None:
-        columns = self.outbox_columns
+    def insert_outbox(self, raw: sqlite3.Connection, first_id: int, last_id: int, created_at: str) -> None:
+        """A `message.created` event for each message with an id in [first_id, last_id] that is not a note."""
+        raw.execute(_OUTBOX_SQL, (created_at, first_id, last_id))
+
+    def insert_outbox_rows(self, raw: sqlite3.Connection, rows: list[dict[str, Any]]) -> None:
+        """Outbox rows built in Python (see `_SqliteWriter.store`: a text SQLite's JSON cannot carry)."""
         stamps: dict[int, Any] = {}
 
         def convert(name: str, value: Any) -> Any:
@@ -347,7 +400,37 @@ class _SqliteRows:
                 return stamps[key]
             return value
 
-        raw.executemany(self.outbox_sql, [[convert(name, row[name]) for name in columns] for row in rows])
+        raw.executemany(self.outbox_sql, [[convert(name, row[name]) for name in self.outbox_columns] for row in rows])
+
+
+# What `_may_see` and `_take_seqs` read of a conversation.
+_CONVERSATION_FIELDS = ("id", "store_id", "visitor_id", "customer_id", "status", "last_seq")
+_CONVERSATIONS_SQL = (
+    "SELECT json_group_array(json_array(id, store_id, visitor_id, customer_id, status, last_seq)) "
+    "FROM conversations WHERE id IN (SELECT value FROM json_each(?))"
+)
+_TAKE_SEQS_SQL = (
+    "UPDATE conversations SET last_seq = last_seq + ?, updated_at = ? WHERE id IN (SELECT value FROM json_each(?))"
+)
+_REOPEN_SQL = (  # a buyer writing again reopens a closed conversation
+    "UPDATE conversations SET last_seq = last_seq + ?, updated_at = ?, status = 'bot', closed_at = NULL "
+    "WHERE id IN (SELECT value FROM json_each(?))"
+)
+# `message_payload` of each stored message, built by SQLite (json() turns the stored JSON text back into JSON).
+_OUTBOX_SQL = """\
+INSERT INTO outbox_events (store_id, type, payload, created_at, dispatched_at)
+SELECT store_id, 'message.created', json_object(
+    'conversation_id', conversation_id,
+    'message', json_object(
+        'id', id, 'seq', seq, 'kind', kind,
+        'sender', json(CASE WHEN sender_kind = 'system' THEN NULL
+                       ELSE json_object('kind', sender_kind, 'id', sender_ref) END),
+        'text', text, 'language', language, 'status', status,
+        'attachments', json(attachments), 'data', json(data), 'client_msg_id', client_msg_id,
+        'translations', json_object(), 'created_at', ?
+    )
+), created_at, NULL
+FROM messages WHERE id BETWEEN ? AND ? AND kind != 'note' ORDER BY id"""
 
 
 def _compiled(table: Table, columns: list[str], dialect: Dialect) -> str:
@@ -404,27 +487,56 @@ class _WriterThread:
     Through aiosqlite each statement is a round trip to its thread and back through the event
     loop, and under load every one of those waits behind the loop's other work (the fan-out
     of the previous batch, above all): a batch then took ~100 ms of waiting for a few ms of
-    SQL. Here the whole transaction is one hop. WAL lets this connection and the app's
-    aiosqlite ones share the file; writers take turns through SQLite's lock (busy timeout).
+    SQL. Here the whole transaction is one hop, and a fixed handful of statements (see
+    `_SqliteStatements`). WAL lets this connection and the app's aiosqlite ones share the
+    file; writers take turns through SQLite's lock (busy timeout). The transaction starts
+    with BEGIN IMMEDIATE: the write lock is taken before the conversations are read, so
+    their last seqs stay current until the commit.
     """
 
-    def __init__(self, url: URL) -> None:
-        self.engine = create_engine(url.set(drivername="sqlite"), connect_args={"timeout": 30})
-        event.listen(self.engine, "connect", _sqlite_pragmas)
+    def __init__(self, url: URL, payload: Payload) -> None:
+        self.path = url.database or ""
+        self.payload = payload  # for a batch whose payloads SQLite cannot build
+        self.statements = _SqliteStatements.of(sqlite_dialect.dialect())
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="message-writer")
+        self._raw: sqlite3.Connection | None = None  # opened by the thread on its first batch
 
-    def write(
-        self,
-        store: Store,
-        batch: list[PendingSend],
-        now: datetime,
-    ) -> list[tuple[Message, bool] | Exception]:
-        with Session(self.engine, expire_on_commit=False) as session, session.begin():
-            return store(session, batch, now)
+    def write(self, batch: list[PendingSend], now: datetime) -> Results:
+        raw = self._raw
+        if raw is None:
+            raw = self._raw = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+            _sqlite_pragmas(raw, None)
+        raw.execute("BEGIN IMMEDIATE")
+        try:
+            results = self._store(raw, batch, now)
+            raw.execute("COMMIT")
+        except BaseException:
+            if raw.in_transaction:
+                raw.execute("ROLLBACK")
+            raise
+        return results
+
+    def _store(self, raw: sqlite3.Connection, batch: list[PendingSend], now: datetime) -> Results:
+        sql = self.statements
+        convs = sql.conversations(raw, sorted({item.conversation_id for item in batch}))
+        plan = _Plan.of(batch, convs)
+        seqs = plan.seqs(sql.take_seqs(raw, convs, plan.per_conv, batch, now))
+        if plan.fresh:
+            rows = [_row(batch[i], seqs[i], now) for i in plan.fresh]
+            new_ids = sql.insert_messages(raw, rows)
+            messages = plan.stored(new_ids, rows)
+            if any("\x00" in row["text"] for row in rows):
+                # SQLite's JSON functions end a text at a NUL: this batch's payloads are built here.
+                outbox = [_outbox_row(m, self.payload, now) for m in messages if m.kind != "note"]
+                sql.insert_outbox_rows(raw, outbox)
+            else:
+                sql.insert_outbox(raw, new_ids[0], new_ids[-1], _iso_millis(now))
+        return plan.answers(batch)
 
     def close(self) -> None:
         self.executor.shutdown(wait=True)
-        self.engine.dispose()
+        if self._raw is not None:
+            self._raw.close()
 
 
 class _LoopThread:
