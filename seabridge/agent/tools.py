@@ -31,10 +31,11 @@ from seabridge.agent.views import (
     StoreProfile,
     ToolCall,
 )
-from seabridge.db.models import Customer, Order, Shipment
+from seabridge.db.models import Customer
 from seabridge.services import identity
 from seabridge.services.identity import VerificationFailed
 from seabridge.storage import agent as agent_store
+from seabridge.storage.agent import OrderRow, ShipmentRow
 from seabridge.storage.shipments import FINAL
 
 REST_OF_WORLD = "*"
@@ -135,7 +136,7 @@ class Tools:
         self._record("track_shipment", order_number=order_number)
         return _find(await self._load_orders(), order_number)
 
-    def _order_view(self, order: Order) -> OrderView:
+    def _order_view(self, order: OrderRow) -> OrderView:
         return OrderView(
             number=order.name,
             placed_at=order.placed_at,
@@ -145,12 +146,12 @@ class Tools:
             fulfilled_at=order.fulfilled_at,
             currency=order.currency,
             total=Decimal(order.total),
-            items=tuple(line.name for line in order.lines),
+            items=tuple(order.lines),
             country=order.shipping_country,
             shipments=tuple(self._shipment_view(s, order.shipping_country) for s in order.shipments),
         )
 
-    def _shipment_view(self, shipment: Shipment, country: str) -> ShipmentView:
+    def _shipment_view(self, shipment: ShipmentRow, country: str) -> ShipmentView:
         estimate, source = shipment.estimated_delivery, "carrier"
         if estimate is None and shipment.shipped_at is not None:
             zone = self.zone_for(shipment.destination_country or country)
@@ -162,7 +163,7 @@ class Tools:
         late = 0
         if estimate is not None and shipment.status not in FINAL and estimate < today:
             late = (today - estimate).days
-        last = shipment.checkpoints[-1] if shipment.checkpoints else None
+        last = shipment.last_checkpoint
         return ShipmentView(
             tracking_number=shipment.tracking_number,
             carrier=shipment.carrier,

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import Integer, and_, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import aliased, selectinload
 
 from seabridge.agent.views import BuyerProfile
 from seabridge.db.agent import AgentState, ReturnRequest
 from seabridge.db.conversations import Conversation, Message
-from seabridge.db.models import Agent, Customer, Order, Product, Shipment, Store
+from seabridge.db.models import Agent, Checkpoint, Customer, Order, OrderLine, Product, Shipment, Store
 
 _REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
@@ -50,36 +51,54 @@ class TurnContext:
     agent_language: str  # "" when the store has no active agent
 
 
+_STORE = bindparam("in_store", type_=Integer)
+_CONVERSATION = bindparam("in_conversation", type_=Integer)
+_CUSTOMER = bindparam("of_customer", type_=Integer)
+
+
+def _agent_language() -> Any:
+    """The language most of the store's active agents use."""
+    return (
+        select(Agent.language)
+        .where(Agent.store_id == _STORE, Agent.disabled_at.is_(None))
+        .group_by(Agent.language)
+        .order_by(func.count().desc(), Agent.language)
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+# The statements a turn runs are built once, bound by parameters: building one and its cache key
+# cost SQLAlchemy more CPU than SQLite spends running it.
+_TURN_CONTEXT = (
+    select(
+        Conversation.status,
+        AgentState.version,
+        AgentState.handled_seq,
+        AgentState.state,
+        Customer.id,
+        Customer.first_name,
+        Customer.country,
+        Customer.language,
+        Customer.timezone,
+        select(Store.updated_at).where(Store.id == _STORE).scalar_subquery(),
+        select(func.count(Product.id)).where(Product.store_id == _STORE).scalar_subquery(),
+        select(func.max(Product.updated_at)).where(Product.store_id == _STORE).scalar_subquery(),
+        _agent_language(),
+    )
+    .outerjoin(AgentState, and_(AgentState.conversation_id == Conversation.id, AgentState.store_id == _STORE))
+    .outerjoin(Customer, and_(Customer.id == Conversation.customer_id, Customer.store_id == _STORE))
+    .where(Conversation.store_id == _STORE, Conversation.id == _CONVERSATION)
+)
+
+
 async def turn_context(session: AsyncSession, store_id: int, conversation_id: int) -> TurnContext | None:
     """The conversation's status, dialogue state and buyer, and the versions of what the bot caches per store.
 
     None when the conversation or the store is missing.
     """
-    store_version = select(Store.updated_at).where(Store.id == store_id).scalar_subquery()
-    products = select(func.count(Product.id)).where(Product.store_id == store_id).scalar_subquery()
-    newest = select(func.max(Product.updated_at)).where(Product.store_id == store_id).scalar_subquery()
-    row = (
-        await session.execute(
-            select(
-                Conversation.status,
-                AgentState.version,
-                AgentState.handled_seq,
-                AgentState.state,
-                Customer.id,
-                Customer.first_name,
-                Customer.country,
-                Customer.language,
-                Customer.timezone,
-                store_version,
-                products,
-                newest,
-                _agent_language(store_id),
-            )
-            .outerjoin(AgentState, and_(AgentState.conversation_id == Conversation.id, AgentState.store_id == store_id))
-            .outerjoin(Customer, and_(Customer.id == Conversation.customer_id, Customer.store_id == store_id))
-            .where(Conversation.store_id == store_id, Conversation.id == conversation_id)
-        )
-    ).first()
+    params = {"in_store": store_id, "in_conversation": conversation_id}
+    row = (await session.execute(_TURN_CONTEXT, params)).first()
     if row is None or row[9] is None:
         return None
     status, version, handled, state, customer_id, first_name, country, language, zone = row[:9]
@@ -107,16 +126,29 @@ _TURN_MESSAGE = (
 )
 
 
+_IN_CONVERSATION = (Message.store_id == _STORE, Message.conversation_id == _CONVERSATION)
+_MESSAGES_AFTER = (
+    select(*_TURN_MESSAGE)
+    .where(*_IN_CONVERSATION, Message.seq > bindparam("after_seq"))
+    .order_by(Message.seq)
+    .limit(bindparam("limit"))
+)
+_MESSAGES_BEFORE = (
+    select(*_TURN_MESSAGE)
+    .where(*_IN_CONVERSATION, Message.seq < bindparam("before_seq"))
+    .order_by(Message.seq.desc())
+    .limit(bindparam("limit"))
+)
+
+
 async def turn_messages(
     session: AsyncSession, store_id: int, conversation_id: int, handled_seq: int, limit: int, history: int
 ) -> tuple[list[TurnMessage], list[TurnMessage]]:
     """The buyer's delivered text messages among the `limit` after `handled_seq`, and the `history` messages
     before the first of them, oldest first; in one query when sequence numbers have no gaps."""
     lowest = max(0, handled_seq - history)
-    where = (Message.store_id == store_id, Message.conversation_id == conversation_id)
-    result = await session.execute(
-        select(*_TURN_MESSAGE).where(*where, Message.seq > lowest).order_by(Message.seq).limit(limit + history)
-    )
+    params = {"in_store": store_id, "in_conversation": conversation_id}
+    result = await session.execute(_MESSAGES_AFTER, {**params, "after_seq": lowest, "limit": limit + history})
     rows = [TurnMessage(*row) for row in result.all()]
     after = [m for m in rows if m.seq > handled_seq][:limit]
     fresh = [m for m in after if m.sender_kind == "buyer" and m.status == "delivered" and m.kind == "text"]
@@ -124,11 +156,38 @@ async def turn_messages(
         return [], []
     earlier = [m for m in rows if m.seq < fresh[0].seq][-history:]
     if len(earlier) < history and lowest > 0:  # a gap in the sequence: read the history on its own
-        result = await session.execute(
-            select(*_TURN_MESSAGE).where(*where, Message.seq < fresh[0].seq).order_by(Message.seq.desc()).limit(history)
-        )
+        result = await session.execute(_MESSAGES_BEFORE, {**params, "before_seq": fresh[0].seq, "limit": history})
         earlier = [TurnMessage(*row) for row in reversed(result.all())]
     return fresh, earlier
+
+
+_STATE = AgentState.__table__.c
+_STATE_VERSION = select(AgentState.version).where(
+    AgentState.store_id == _STORE, AgentState.conversation_id == _CONVERSATION
+)
+_INSERT_STATE = insert(AgentState).values(
+    conversation_id=_CONVERSATION,
+    store_id=_STORE,
+    handled_seq=bindparam("new_handled_seq", type_=_STATE.handled_seq.type),
+    version=1,
+    state=bindparam("new_state", type_=_STATE.state.type),
+    updated_at=bindparam("new_updated_at", type_=_STATE.updated_at.type),
+)
+_UPDATE_STATE = (
+    update(AgentState)
+    .where(
+        AgentState.store_id == _STORE,
+        AgentState.conversation_id == _CONVERSATION,
+        AgentState.version == bindparam("read_version"),
+    )
+    .values(
+        version=bindparam("new_version", type_=_STATE.version.type),
+        handled_seq=bindparam("new_handled_seq", type_=_STATE.handled_seq.type),
+        state=bindparam("new_state", type_=_STATE.state.type),
+        updated_at=bindparam("new_updated_at", type_=_STATE.updated_at.type),
+    )
+    .execution_options(synchronize_session=False)
+)
 
 
 async def save_state(
@@ -141,52 +200,138 @@ async def save_state(
     state: dict[str, Any],
 ) -> bool:
     """Write the state if nobody else did since `version` was read; False when another writer won."""
+    params = {
+        "in_store": store_id,
+        "in_conversation": conversation_id,
+        "new_handled_seq": handled_seq,
+        "new_state": state,
+        "new_updated_at": _now(),
+    }
     if version == 0:
-        taken = await session.scalar(
-            select(AgentState.version).where(
-                AgentState.store_id == store_id, AgentState.conversation_id == conversation_id
-            )
-        )
-        if taken is not None:
+        if await session.scalar(_STATE_VERSION, params) is not None:
             return False
         # Core, not the unit of work: one INSERT per new conversation, nothing for the session to track.
-        await session.execute(
-            insert(AgentState).values(
-                conversation_id=conversation_id,
-                store_id=store_id,
-                handled_seq=handled_seq,
-                version=1,
-                state=state,
-                updated_at=_now(),
-            )
-        )
+        await session.execute(_INSERT_STATE, params)
         return True
-    result = await session.execute(
-        update(AgentState)
-        .where(
-            AgentState.store_id == store_id,
-            AgentState.conversation_id == conversation_id,
-            AgentState.version == version,
-        )
-        .values(version=version + 1, handled_seq=handled_seq, state=state, updated_at=_now())
-        .execution_options(synchronize_session=False)
-    )
+    result = await session.execute(_UPDATE_STATE, {**params, "read_version": version, "new_version": version + 1})
     return bool(getattr(result, "rowcount", 0))
 
 
-async def customer_orders(session: AsyncSession, store_id: int, customer_id: int) -> list[Order]:
-    """A customer's orders, newest first, with lines and shipments (and their checkpoints)."""
-    rows = await session.scalars(
-        select(Order)
-        .where(Order.store_id == store_id, Order.customer_id == customer_id)
-        .order_by(Order.placed_at.desc(), Order.id.desc())
-        .options(
-            # Two round trips, not four: lines come with their order, checkpoints with their shipment.
-            joinedload(Order.lines),
-            selectinload(Order.shipments).joinedload(Shipment.checkpoints),
-        )
+@dataclass(frozen=True, slots=True)
+class CheckpointRow:
+    time: datetime
+    subtag: str
+    message: str
+    location: str
+
+
+@dataclass(slots=True)
+class ShipmentRow:
+    tracking_number: str
+    carrier: str
+    status: str
+    subtag: str
+    destination_country: str
+    estimated_delivery: date | None
+    shipped_at: datetime | None
+    delivered_at: datetime | None
+    last_checkpoint: CheckpointRow | None
+
+
+@dataclass(slots=True)
+class OrderRow:
+    """The columns of an order the agent's tools read, with its line names and shipments."""
+
+    id: int
+    name: str
+    placed_at: datetime
+    financial_status: str
+    fulfillment_status: str
+    cancelled_at: datetime | None
+    fulfilled_at: datetime | None
+    currency: str
+    total: Decimal
+    shipping_country: str
+    lines: list[str]  # names, in the order's order
+    shipments: list[ShipmentRow]  # by id
+
+
+_CHECKPOINT = aliased(Checkpoint)
+_LAST_CHECKPOINT = (
+    select(_CHECKPOINT.id)
+    .where(_CHECKPOINT.shipment_id == Shipment.id)
+    .order_by(_CHECKPOINT.time.desc(), _CHECKPOINT.id.desc())
+    .limit(1)
+    .correlate(Shipment)
+    .scalar_subquery()
+)
+# Built once (bound by parameters) so SQLAlchemy does not rebuild them and their cache keys on every read.
+_ORDERS_WITH_LINES = (
+    select(
+        Order.id,
+        Order.name,
+        Order.placed_at,
+        Order.financial_status,
+        Order.fulfillment_status,
+        Order.cancelled_at,
+        Order.fulfilled_at,
+        Order.currency,
+        Order.total,
+        Order.shipping_country,
+        OrderLine.name,
     )
-    return list(rows.unique())
+    .outerjoin(OrderLine, OrderLine.order_id == Order.id)
+    .where(Order.store_id == _STORE, Order.customer_id == _CUSTOMER)
+    .order_by(Order.placed_at.desc(), Order.id.desc(), OrderLine.position, OrderLine.id)
+)
+_SHIPMENTS_WITH_LAST_CHECKPOINT = (
+    select(
+        Shipment.order_id,
+        Shipment.tracking_number,
+        Shipment.carrier,
+        Shipment.status,
+        Shipment.subtag,
+        Shipment.destination_country,
+        Shipment.estimated_delivery,
+        Shipment.shipped_at,
+        Shipment.delivered_at,
+        Checkpoint.time,
+        Checkpoint.subtag,
+        Checkpoint.message,
+        Checkpoint.location,
+    )
+    .outerjoin(Checkpoint, Checkpoint.id == _LAST_CHECKPOINT)
+    .where(
+        Shipment.store_id == _STORE,
+        Shipment.order_id.in_(
+            select(Order.id).where(Order.store_id == _STORE, Order.customer_id == _CUSTOMER).scalar_subquery()
+        ),
+    )
+    .order_by(Shipment.id)
+)
+
+
+async def customer_orders(session: AsyncSession, store_id: int, customer_id: int) -> list[OrderRow]:
+    """A customer's orders, newest first, with line names and shipments (and each one's latest checkpoint).
+
+    Two round trips of columns (lines joined to orders, the latest checkpoint to shipments), not ORM objects: a
+    verified buyer's turn reads them, and loading objects cost several times the query.
+    """
+    params = {"in_store": store_id, "of_customer": customer_id}
+    orders: dict[int, OrderRow] = {}
+    for row in (await session.execute(_ORDERS_WITH_LINES, params)).all():
+        order = orders.get(row[0])
+        if order is None:
+            order = orders[row[0]] = OrderRow(*row[:10], lines=[], shipments=[])
+        if row[10] is not None:
+            order.lines.append(row[10])
+    if not orders:
+        return []
+    for ship in (await session.execute(_SHIPMENTS_WITH_LAST_CHECKPOINT, params)).all():
+        last = CheckpointRow(ship[9], ship[10], ship[11], ship[12]) if ship[9] is not None else None
+        if ship[0] in orders:
+            orders[ship[0]].shipments.append(ShipmentRow(*ship[1:9], last_checkpoint=last))
+    return list(orders.values())
 
 
 async def catalog(session: AsyncSession, store_id: int) -> list[Product]:
@@ -263,15 +408,4 @@ async def bind_customer(session: AsyncSession, store_id: int, conversation_id: i
         .where(Conversation.store_id == store_id, Conversation.id == conversation_id)
         .values(customer_id=customer_id)
         .execution_options(synchronize_session=False)
-    )
-
-
-def _agent_language(store_id: int) -> Any:
-    return (
-        select(Agent.language)
-        .where(Agent.store_id == store_id, Agent.disabled_at.is_(None))
-        .group_by(Agent.language)
-        .order_by(func.count().desc(), Agent.language)
-        .limit(1)
-        .scalar_subquery()
     )
