@@ -239,7 +239,10 @@ class OfflineEngine:
             ents = ctx.entities
             asked = any(mark in ctx.turn.text for mark in ("?", "？", "؟"))
             known = ents.order_numbers or ents.bare_numbers or asked or ctx.turn.tools.verified
-            if intent == "order_status" and intent in ctx.prediction.keywords and known:
+            # asked in its own words, or plainly asked ("where's my parcel?!") with no word of damage
+            damage = "complaint" in ctx.prediction.keywords
+            worded = intent in ctx.prediction.keywords or (asked and ctx.prediction.confidence >= 0.9 and not damage)
+            if intent == "order_status" and worded and known:
                 return intent  # "this is ridiculous, where is order #1177?": still a question to answer
             return "complaint"
         return intent
