@@ -68,11 +68,11 @@ async def from_identity_token(session: AsyncSession, store: Store, identity_secr
 
 
 async def verify_by_order(session: AsyncSession, store_id: int, email: str, order_number: str) -> Customer:
-    order = await orders.get_by_name(session, store_id, order_number)
+    owner = await orders.owner_by_name(session, store_id, order_number)  # columns: the order itself is not needed
     email = email.strip().lower()
-    if order is None or not email or order.email != email or order.customer_id is None:
+    if owner is None or not email or owner[0] != email or owner[1] is None:
         raise VerificationFailed("no order matches this e-mail address and order number")
-    customer = await customers.get_customer(session, store_id, order.customer_id)
+    customer = await customers.get_customer(session, store_id, owner[1])
     if customer is None:
         raise VerificationFailed("no order matches this e-mail address and order number")
     return customer

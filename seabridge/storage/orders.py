@@ -141,6 +141,20 @@ async def get_by_name(session: AsyncSession, store_id: int, name: str) -> Order 
     )
 
 
+async def owner_by_name(session: AsyncSession, store_id: int, name: str) -> tuple[str, int | None] | None:
+    """The e-mail and customer id an order was placed with (`get_by_name`'s match), without loading the order."""
+    name = name.strip()
+    candidates = [name] if name.startswith("#") else [name, "#" + name]
+    row = (
+        await session.execute(
+            select(Order.email, Order.customer_id)
+            .where(Order.store_id == store_id, Order.name.in_(candidates))
+            .limit(1)
+        )
+    ).first()
+    return (row[0], row[1]) if row is not None else None
+
+
 async def list_orders(
     session: AsyncSession,
     store_id: int,
