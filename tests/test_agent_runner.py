@@ -1,18 +1,19 @@
 """The bot runner's reads and writes: what it caches per store and when it reads again, a turn's messages
-and history, and the optimistic save of the dialogue state."""
+and history, the optimistic save of the dialogue state, and the buyer's orders as the tools read them."""
 
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 
 from seabridge.agent.offline import OfflineEngine
 from seabridge.agent.runner import BotRunner
 from seabridge.db.conversations import Message
+from seabridge.db.models import Checkpoint, Customer, Order, Shipment
 from seabridge.services import importer
 from seabridge.services.messaging import Actor
 from seabridge.state import AppState
@@ -118,3 +119,40 @@ async def test_the_dialogue_state_is_saved_once_per_version(state: AppState, sho
         context = await agent_store.turn_context(session, store_id, conv.id)
     assert context is not None
     assert (context.version, context.handled_seq, context.state) == (2, 3, {"language": "es"})
+
+
+async def test_the_buyers_orders_with_several_lines_and_shipments(state: AppState) -> None:
+    files = {p.name: p.read_bytes() for p in FIXTURE.iterdir() if p.is_file() and p.name != "store.toml"}
+    store_id = (await make_store(state, files)).id
+    async with state.sessions() as session, session.begin():
+        lucia = await session.scalar(
+            select(Customer).where(Customer.store_id == store_id, Customer.email == "lucia.fernandez@example.com")
+        )
+        order = await session.scalar(select(Order).where(Order.store_id == store_id, Order.name == "#1003"))
+        assert lucia is not None and order is not None
+        shipments = []
+        for number, status in (("SPLIT-A-0001", "in_transit"), ("SPLIT-B-0002", "delivered")):
+            shipment = Shipment(
+                store_id=store_id, order_id=order.id, tracking_number=number, order_name="#1003", carrier="dhl",
+                status=status, tag=status, destination_country="ES", updated_at=NOW,
+            )  # fmt: skip
+            session.add(shipment)
+            shipments.append(shipment)
+        await session.flush()
+        for hours, message in ((9, "arrived at the hub"), (1, "picked up"), (5, "out for delivery")):
+            session.add(
+                Checkpoint(
+                    store_id=store_id, shipment_id=shipments[0].id, time=NOW - timedelta(days=2, hours=-hours),
+                    message=message, location="Madrid",
+                )
+            )  # fmt: skip
+    async with state.sessions() as session:
+        orders = await agent_store.customer_orders(session, store_id, lucia.id)
+    assert [o.name for o in orders] == ["#1003", "#1001"]  # newest first
+    split = orders[0]
+    assert split.lines == ["Silk Lip Tint - Rosé", "Silk Lip Tint - Coral"]  # once each, in the order's order
+    assert [s.tracking_number for s in split.shipments] == ["SPLIT-A-0001", "SPLIT-B-0002"]
+    first, second = split.shipments
+    assert first.last_checkpoint is not None and first.last_checkpoint.message == "arrived at the hub"  # latest
+    assert second.last_checkpoint is None
+    assert [s.tracking_number for s in orders[1].shipments] == ["YT2427512345678901"]

@@ -265,8 +265,8 @@ _LAST_CHECKPOINT = (
     .correlate(Shipment)
     .scalar_subquery()
 )
-# Built once (bound by parameters) so SQLAlchemy does not rebuild them and their cache keys on every read.
-_ORDERS_WITH_LINES = (
+# Built once, bound by parameters: SQLAlchemy does not rebuild it and its cache key on every read.
+_ORDERS = (
     select(
         Order.id,
         Order.name,
@@ -278,15 +278,9 @@ _ORDERS_WITH_LINES = (
         Order.currency,
         Order.total,
         Order.shipping_country,
+        OrderLine.id,
         OrderLine.name,
-    )
-    .outerjoin(OrderLine, OrderLine.order_id == Order.id)
-    .where(Order.store_id == _STORE, Order.customer_id == _CUSTOMER)
-    .order_by(Order.placed_at.desc(), Order.id.desc(), OrderLine.position, OrderLine.id)
-)
-_SHIPMENTS_WITH_LAST_CHECKPOINT = (
-    select(
-        Shipment.order_id,
+        Shipment.id,
         Shipment.tracking_number,
         Shipment.carrier,
         Shipment.status,
@@ -300,37 +294,38 @@ _SHIPMENTS_WITH_LAST_CHECKPOINT = (
         Checkpoint.message,
         Checkpoint.location,
     )
+    .outerjoin(OrderLine, OrderLine.order_id == Order.id)
+    .outerjoin(Shipment, and_(Shipment.order_id == Order.id, Shipment.store_id == _STORE))
     .outerjoin(Checkpoint, Checkpoint.id == _LAST_CHECKPOINT)
-    .where(
-        Shipment.store_id == _STORE,
-        Shipment.order_id.in_(
-            select(Order.id).where(Order.store_id == _STORE, Order.customer_id == _CUSTOMER).scalar_subquery()
-        ),
-    )
-    .order_by(Shipment.id)
+    .where(Order.store_id == _STORE, Order.customer_id == _CUSTOMER)
+    .order_by(Order.placed_at.desc(), Order.id.desc(), OrderLine.position, OrderLine.id, Shipment.id)
 )
 
 
 async def customer_orders(session: AsyncSession, store_id: int, customer_id: int) -> list[OrderRow]:
     """A customer's orders, newest first, with line names and shipments (and each one's latest checkpoint).
 
-    Two round trips of columns (lines joined to orders, the latest checkpoint to shipments), not ORM objects: a
-    verified buyer's turn reads them, and loading objects cost several times the query.
+    One round trip of columns, not ORM objects: a verified buyer's turn reads them (the LLM engine while the
+    model thinks), and loading objects cost several times the query. An order comes back as one row per line
+    and shipment (orders hold a few of each).
     """
     params = {"in_store": store_id, "of_customer": customer_id}
     orders: dict[int, OrderRow] = {}
-    for row in (await session.execute(_ORDERS_WITH_LINES, params)).all():
+    lines: set[int] = set()
+    shipments: set[int] = set()
+    for row in (await session.execute(_ORDERS, params)).all():
         order = orders.get(row[0])
         if order is None:
             order = orders[row[0]] = OrderRow(*row[:10], lines=[], shipments=[])
-        if row[10] is not None:
-            order.lines.append(row[10])
-    if not orders:
-        return []
-    for ship in (await session.execute(_SHIPMENTS_WITH_LAST_CHECKPOINT, params)).all():
-        last = CheckpointRow(ship[9], ship[10], ship[11], ship[12]) if ship[9] is not None else None
-        if ship[0] in orders:
-            orders[ship[0]].shipments.append(ShipmentRow(*ship[1:9], last_checkpoint=last))
+        if row[10] is not None and row[10] not in lines:
+            lines.add(row[10])
+            order.lines.append(row[11])
+        if row[12] is not None and row[12] not in shipments:
+            shipments.add(row[12])
+            last = CheckpointRow(row[21], row[22], row[23], row[24]) if row[21] is not None else None
+            order.shipments.append(
+                ShipmentRow(row[13], row[14], row[15], row[16], row[17], row[18], row[19], row[20], last)
+            )
     return list(orders.values())
 
 
