@@ -6,7 +6,7 @@ relationship to data outside the buyer's scope.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -142,8 +142,8 @@ class ToolCall:
 
 def jsonable(value: Any) -> Any:
     """A tool result as JSON-ready data (for the LLM engine and the eval report)."""
-    if hasattr(value, "__dataclass_fields__"):
-        return {k: jsonable(v) for k, v in asdict(value).items()}
+    if hasattr(value, "__dataclass_fields__"):  # field by field: `asdict` would deep-copy everything first
+        return {f.name: jsonable(getattr(value, f.name)) for f in fields(value)}
     if isinstance(value, dict):
         return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple | frozenset | set):
