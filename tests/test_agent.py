@@ -12,6 +12,7 @@ import sys
 from collections import defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -510,18 +511,25 @@ def test_traditional_chinese_reads_like_simplified() -> None:
     assert default_classifier().classify("退款什麼時候到帳？", "zh").intent == "refund_status"
 
 
-def test_classifying_a_message_is_fast() -> None:
-    import time
-
+def test_classifying_a_message_scans_it_once_for_all_keywords(monkeypatch: pytest.MonkeyPatch) -> None:
     from seabridge.agent.classifier import default_classifier
 
     classifier = default_classifier()
+    scans: list[str] = []
+    matcher = classifier.matcher
+
+    class Counted:
+        def find(self, folded: str) -> Any:
+            scans.append(folded)
+            return matcher.find(folded)
+
+    monkeypatch.setattr(classifier, "matcher", Counted())
     text = "Ich bin richtig sauer, so einen Schrott verkauft ihr?! Das ist eine Frechheit, wo ist meine Bestellung"
-    classifier.classify(text, "de")
-    started = time.perf_counter()
-    for _ in range(50):
-        classifier.classify(text, "de")
-    assert (time.perf_counter() - started) / 50 < 0.005  # one pass over the text, not one per keyword
+    assert classifier.classify(text, "de").intent
+    # one phrase matcher over the text for thousands of keywords (and once more for the winner's spans),
+    # not one scan per keyword
+    assert 1 <= len(scans) <= 2
+    assert sum(len(ks) for loc in locales.all_locales().values() for ks in loc.keywords.values()) > 1000
 
 
 @pytest.mark.parametrize(
@@ -533,6 +541,8 @@ def test_classifying_a_message_is_fast() -> None:
         ("ok cảm ơn shop nhé", "en", "vi", "vi"),
         ("注文番号1223の配送状況を教えてください", "zh", "", "ja"),  # kana settle it
         ("where is my order", "en", "es", "en"),
+        ("paketim de hasarlı geldi", "vi", "", "tr"),  # dotless ı is Turkish, whatever "de" folds like
+        ("şikayet", "", "en", "tr"),
     ],
 )
 def test_the_reply_language_of_short_and_mixed_messages(text: str, detected: str, previous: str, expected: str) -> None:

@@ -501,16 +501,20 @@ def _lexicon() -> dict[str, dict[str, float]]:
         letters = [c for t in texts for c in t if c.isalpha()]
         latin = sum(c < "\u0250" or "\u1e00" <= c <= "\u1eff" for c in letters) > len(letters) / 2
         for text in texts:
-            for token in tokens(fold(text)):
-                if not latin and token.isascii():
-                    continue  # "mm", "iPhone" in a Korean file are not Korean
-                if not token.isdigit() and not any(is_unspaced(c) for c in token):
-                    seen.setdefault(token, set()).add(code)
+            for piece in text.split():
+                if code == "vi" and not piece.isascii():
+                    continue  # "đã", "nè": Vietnamese letters settle the language before the lexicon; folded they
+                    # would be Turkish "da", "ne"
+                for token in tokens(fold(piece)):
+                    if not latin and token.isascii():
+                        continue  # "mm", "iPhone" in a Korean file are not Korean
+                    if not token.isdigit() and not any(is_unspaced(c) for c in token):
+                        seen.setdefault(token, set()).add(code)
     return {token: {code: 1 / len(codes) for code in codes} for token, codes in seen.items()}
 
 
 def _script_language(text: str) -> str:
-    """Languages a script settles on its own: kana, Hangul, Thai, Vietnamese letters."""
+    """Languages a script settles on its own: kana, Hangul, Thai, Vietnamese letters, Turkish letters."""
     for char in text:
         code = ord(char)
         if 0x3040 <= code <= 0x30FF:
@@ -522,6 +526,8 @@ def _script_language(text: str) -> str:
     lowered = text.casefold()
     if sum(c in _VIETNAMESE for c in lowered) >= 2 or ("đ" in lowered):
         return "vi"
+    if any(c in "ğış" for c in text.lower()):  # dotless ı and ğ are Turkish alone, ş with them
+        return "tr"
     return ""
 
 
