@@ -8,19 +8,28 @@ is still understood. `[keywords]` add evidence at
 classification time, found by one phrase matcher built at training time
 (its cost follows the message's length, not the number of keywords).
 Deterministic, no network, well under a millisecond per message after a
-training step of a few seconds at start-up.
+training step of a few seconds, made once per set of training data: the
+trained model is kept in the user's cache folder under a hash of everything
+it was trained from (the examples, the keywords, this module's and the text
+features' code), so a process whose data did not change loads it instead.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 import math
+import os
+import pickle
+import sys
 import tomllib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from seabridge.agent import locale as locales
+from seabridge.agent import text as text_features
 from seabridge.agent.text import PhraseMatcher, features, fold
 
 INTENTS = (
@@ -42,6 +51,7 @@ EVIDENCE_SCALE = 0.3
 KEYWORD_WEIGHT = 6.0
 MIN_CONFIDENCE = 0.30
 TRAINING = Path(__file__).parent / "training"
+CACHE = Path.home() / ".cache" / "seabridge"  # trained models, by the hash of what they were trained from
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,4 +205,29 @@ def default_classifier() -> IntentClassifier:
             training += [(intent, t) for t in texts]
         for intent, kws in loc.keywords.items():
             keywords.setdefault(intent, []).extend((code, fold(k)) for k in kws if k.strip())
-    return IntentClassifier.train(training, keywords)
+    return trained(training, keywords)
+
+
+def trained(examples: list[tuple[str, str]], keywords: dict[str, list[tuple[str, str]]]) -> IntentClassifier:
+    """`IntentClassifier.train`, or the model it made from the same data and code before (from `CACHE`)."""
+    digest = hashlib.sha256(sys.version.encode())
+    for source in (Path(__file__), Path(text_features.__file__)):
+        digest.update(source.read_bytes())
+    digest.update(json.dumps([examples, keywords], ensure_ascii=False).encode())
+    path = CACHE / f"intents-{digest.hexdigest()[:40]}.pickle"
+    try:
+        with path.open("rb") as file:
+            model = pickle.load(file)  # noqa: S301 - the user's own cache folder, written below
+        if isinstance(model, IntentClassifier):
+            return model
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError, ValueError):
+        pass
+    model = IntentClassifier.train(examples, keywords)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_bytes(pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL))
+        partial.replace(path)  # whole or not at all, even with several processes starting at once
+    except OSError:
+        pass  # no writable cache folder: train again next time
+    return model
