@@ -235,8 +235,21 @@ async def test_a_payment_problem_says_what_the_orders_payment_shows(state: AppSt
     buyer = Actor(shop, "buyer", f"visitor-{secrets.token_hex(3)}", customer_id=owner)
     conv = await state.messaging.open_for_buyer(buyer)
     reply = await _say(state, runner, buyer, conv.id, f"My payment for order {pending.number} failed, what now?")
-    total = locales.load("en").money(pending.total, pending.currency)
-    assert locales.load("en").say("payment_pending", order=pending.number, total=total) in reply
+    en = locales.load("en")
+    total = en.money(pending.total, pending.currency)
+    assert en.say("payment_pending", order=pending.number, total=total) in reply
+
+    owner = next(
+        cid for cid, found in orders.items() if len(found) >= 3 and all(o.financial_status == "paid" for o in found)
+    )
+    buyer = Actor(shop, "buyer", f"visitor-{secrets.token_hex(3)}", customer_id=owner)
+    conv = await state.messaging.open_for_buyer(buyer)
+    reply = await _say(state, runner, buyer, conv.id, "I was charged twice!")
+    assert all(o.number in reply for o in orders[owner][:3])  # which order? the three newest are offered
+    paid = orders[owner][1]
+    reply = await _say(state, runner, buyer, conv.id, f"it's {paid.number}")
+    total = en.money(paid.total, paid.currency)
+    assert reply.startswith(en.say("payment_paid", order=paid.number, total=total))  # not the payment methods again
 
 
 async def test_which_order_is_answered_by_what_sets_one_listed_order_apart(state: AppState, shop: int) -> None:

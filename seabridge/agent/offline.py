@@ -510,7 +510,10 @@ def _lexicon() -> dict[str, dict[str, float]]:
                         continue  # "mm", "iPhone" in a Korean file are not Korean
                     if not token.isdigit() and not any(is_unspaced(c) for c in token):
                         seen.setdefault(token, set()).add(code)
-    return {token: {code: 1 / len(codes) for code in codes} for token, codes in seen.items()}
+    # a word of one or two letters ("ve", "da", "mi") is a word of many languages, written or folded
+    return {
+        token: {code: (1 if len(token) > 2 else 0.5) / len(codes) for code in codes} for token, codes in seen.items()
+    }
 
 
 def _script_language(text: str) -> str:

@@ -170,15 +170,17 @@ async def _which_order(ctx: Context, *, prefer: Callable[[OrderView], bool] | No
         return await tools.track_shipment(order.number)
     shown = (candidates or orders)[:5]
     state.listed = [o.number for o in shown]
-    tz = ctx.turn.tools.store.timezone
-    listed = [
-        ctx.loc.say(
-            "order_choice", order=o.number, date=ctx.loc.date(o.placed_at, tz), items=ctx.loc.join(list(o.items[:2]))
-        )
-        for o in shown
-    ]
-    _ask(ctx, "which_order", "which_order", orders="; ".join(listed))
+    _ask(ctx, "which_order", "which_order", orders="; ".join(_choices(ctx, shown)))
     return None
+
+
+def _choices(ctx: Context, orders: list[OrderView]) -> list[str]:
+    """Orders as a buyer tells them apart: number, date and the first items."""
+    loc, tz = ctx.loc, ctx.turn.tools.store.timezone
+    return [
+        loc.say("order_choice", order=o.number, date=loc.date(o.placed_at, tz), items=loc.join(list(o.items[:2])))
+        for o in orders
+    ]
 
 
 async def mentioned_titles(ctx: Context) -> list[str]:
@@ -405,18 +407,26 @@ async def payment_methods(ctx: Context) -> None:
 
 async def payment_problem(ctx: Context) -> None:
     """Say how to pay, and for a verified buyer find the order concerned and what its payment shows."""
-    tools, ents = ctx.turn.tools, ctx.entities
+    tools, ents, state = ctx.turn.tools, ctx.entities, ctx.state
+    answering = state.pending == "which_order" and state.pending_intent == "payment_problem"
+    _clear_pending(ctx)
     await tools.store_policies()
-    ctx.say("payment_problem", methods=_methods(ctx))
+    if not answering:
+        ctx.say("payment_problem", methods=_methods(ctx))
     ctx.note = True
     if not tools.verified:
         return
-    number = (ents.order_numbers or ents.bare_numbers or [""])[0] or ctx.state.order
+    number = (ents.order_numbers or ents.bare_numbers or [""])[0] or state.order
     order = await tools.get_order(number) if number else None
     if order is None and not number:
         orders = await tools.list_orders()
         unpaid = [o for o in orders if o.financial_status in ("pending", "authorized")]
         order = unpaid[0] if len(unpaid) == 1 else orders[0] if len(orders) == 1 else None
+        if order is None and orders and not answering:  # "I was charged twice": for which order?
+            shown = orders[:3]
+            state.listed = [o.number for o in shown]
+            _ask(ctx, "which_order", "payment_which_order", orders="; ".join(_choices(ctx, shown)))
+            return
     if order is None:
         return
     ctx.state.order = order.number
