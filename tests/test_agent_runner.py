@@ -12,6 +12,7 @@ from sqlalchemy import delete, select
 
 from seabridge.agent.offline import OfflineEngine
 from seabridge.agent.runner import BotRunner
+from seabridge.db.agent import AgentState
 from seabridge.db.conversations import Message
 from seabridge.db.models import Checkpoint, Customer, Order, Shipment
 from seabridge.services import importer
@@ -81,6 +82,14 @@ async def test_turn_messages_and_history_with_a_gap_in_the_sequence(state: AppSt
             fresh, earlier = await agent_store.turn_messages(session, store_id, conv.id, handled, 200, 10)
             expected = await conv_store.messages_before(session, store_id, conv.id, fresh[0].seq, 10)
         assert [m.text for m in earlier] == [m.text for m in expected]
+        async with state.sessions() as session, session.begin():  # the bot's own read: state and messages at once
+            await agent_store.save_state(session, store_id, conv.id, version=0, handled_seq=handled, state={})
+        async with state.sessions() as session:
+            together = await agent_store.turn_reads(session, store_id, conv.id, 200, 10)
+        async with state.sessions() as session, session.begin():
+            await session.execute(delete(AgentState).where(AgentState.conversation_id == conv.id))
+        assert together is not None and together[0].handled_seq == handled
+        assert (together[1], together[2]) == (fresh, earlier)
         return [m.text for m in fresh], [m.text for m in earlier]
 
     fresh, earlier = await read()

@@ -113,15 +113,11 @@ class BotRunner:
         started, cpu = time.perf_counter(), time.process_time()
         now = self.clock()
         async with self.sessions() as session:
-            context = await agent_store.turn_context(session, store_id, conversation_id)
-            if context is None or context.status not in BOT_STATUSES:
+            read = await agent_store.turn_reads(session, store_id, conversation_id, FRESH_LIMIT, HISTORY)
+            if read is None or read[0].status not in BOT_STATUSES or not read[1]:
                 return None
-            version, handled = context.version, context.handled_seq
-            fresh, earlier = await agent_store.turn_messages(
-                session, store_id, conversation_id, handled, FRESH_LIMIT, HISTORY
-            )
-            if not fresh:
-                return None
+            context, fresh, earlier = read
+            version = context.version
             state = DialogueState.from_json(context.state) if context.state is not None else DialogueState()
             profile = await self._profile(session, store_id, context.store_version)
             if profile is None:

@@ -98,7 +98,10 @@ async def turn_context(session: AsyncSession, store_id: int, conversation_id: in
     None when the conversation or the store is missing.
     """
     params = {"in_store": store_id, "in_conversation": conversation_id}
-    row = (await session.execute(_TURN_CONTEXT, params)).first()
+    return _context((await session.execute(_TURN_CONTEXT, params)).first())
+
+
+def _context(row: Any) -> TurnContext | None:
     if row is None or row[9] is None:
         return None
     status, version, handled, state, customer_id, first_name, country, language, zone = row[:9]
@@ -150,15 +153,53 @@ async def turn_messages(
     params = {"in_store": store_id, "in_conversation": conversation_id}
     result = await session.execute(_MESSAGES_AFTER, {**params, "after_seq": lowest, "limit": limit + history})
     rows = [TurnMessage(*row) for row in result.all()]
+    return await _fresh_and_earlier(session, params, rows, handled_seq, limit, history)
+
+
+async def _fresh_and_earlier(
+    session: AsyncSession, params: dict[str, int], rows: list[TurnMessage], handled_seq: int, limit: int, history: int
+) -> tuple[list[TurnMessage], list[TurnMessage]]:
+    """`turn_messages`'s answer from the messages after `handled_seq - history`, oldest first."""
     after = [m for m in rows if m.seq > handled_seq][:limit]
     fresh = [m for m in after if m.sender_kind == "buyer" and m.status == "delivered" and m.kind == "text"]
     if not fresh:
         return [], []
     earlier = [m for m in rows if m.seq < fresh[0].seq][-history:]
-    if len(earlier) < history and lowest > 0:  # a gap in the sequence: read the history on its own
+    if len(earlier) < history and handled_seq - history > 0:  # a gap in the sequence: read the history on its own
         result = await session.execute(_MESSAGES_BEFORE, {**params, "before_seq": fresh[0].seq, "limit": history})
         earlier = [TurnMessage(*row) for row in reversed(result.all())]
     return fresh, earlier
+
+
+# A turn's context and its messages in one round trip: the context's columns repeat on every message row.
+_TURN = (
+    _TURN_CONTEXT.add_columns(*_TURN_MESSAGE)
+    .outerjoin(
+        Message,
+        and_(
+            Message.store_id == _STORE,
+            Message.conversation_id == Conversation.id,
+            # seq starts at 1, so this is turn_messages' seq > max(0, handled_seq - history)
+            Message.seq > func.coalesce(AgentState.handled_seq, 0) - bindparam("history", type_=Integer),
+        ),
+    )
+    .order_by(Message.seq)
+    .limit(bindparam("limit", type_=Integer))
+)
+
+
+async def turn_reads(
+    session: AsyncSession, store_id: int, conversation_id: int, limit: int, history: int
+) -> tuple[TurnContext, list[TurnMessage], list[TurnMessage]] | None:
+    """`turn_context`, then `turn_messages` after its `handled_seq`, in one query (two when seq has a gap)."""
+    params = {"in_store": store_id, "in_conversation": conversation_id}
+    rows = (await session.execute(_TURN, {**params, "history": history, "limit": limit + history})).all()
+    context = _context(rows[0]) if rows else None
+    if context is None:
+        return None
+    messages = [TurnMessage(*row[13:]) for row in rows if row[13] is not None]
+    fresh, earlier = await _fresh_and_earlier(session, params, messages, context.handled_seq, limit, history)
+    return context, fresh, earlier
 
 
 _STATE = AgentState.__table__.c
