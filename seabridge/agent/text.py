@@ -12,6 +12,7 @@ pieces of words, which keep typos and inflections close to the original.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import unicodedata
@@ -58,6 +59,7 @@ def _strip_latin_marks(text: str) -> str:
     return "".join(out)
 
 
+@functools.lru_cache(maxsize=4096)  # a turn folds its message several times (entities, classifier, cues)
 def fold(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).casefold().translate(_OTHER)
     text = _strip_latin_marks(text)
