@@ -15,6 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
+from websockets.frames import Frame, Opcode
 
 from seabridge.messaging import (
     CloseCode,
@@ -26,6 +27,7 @@ from seabridge.messaging import (
     ProtocolError,
     SessionInfo,
     encode,
+    native,
     parse_client_frame,
 )
 from seabridge.messaging.events import (
@@ -221,6 +223,15 @@ def test_send_frames_parse_as_the_model_says(obj: dict[str, Any], ascii_only: bo
     else:
         parsed = parse_client_frame(data)
         assert parsed == expected and encode(parsed) == encode(expected)
+
+
+@pytest.mark.parametrize("length", [0, 1, 125, 126, 127, 65535, 65536, 70000])
+def test_text_frames_are_written_as_websockets_writes_them(length: int) -> None:
+    text = "é" * (length // 2) + "x" * (length % 2)
+    assert len(text.encode()) == length
+    expected = Frame(Opcode.TEXT, text.encode()).serialize(mask=False)
+    assert native._frame_bytes(text) == expected
+    assert native._frame_bytes(text) is native._frame_bytes(text)  # one serialization for a run of receivers
 
 
 # ---- connection: errors -----------------------------------------------------

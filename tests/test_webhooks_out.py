@@ -20,8 +20,10 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import func, select
 
 from seabridge.app import create_app
+from seabridge.db.conversations import OutboxEvent
 from seabridge.services.messaging import Actor
 from seabridge.services.webhooks import WebhookDispatcher
 from seabridge.settings import Settings
@@ -235,6 +237,27 @@ async def test_retries_follow_the_backoff_schedule(rig: Rig) -> None:
     assert len({a.event_id for a in rig.receiver.arrivals}) == 1  # every attempt names the same event
     for arrival in rig.receiver.arrivals:
         assert arrival.raw == rig.receiver.arrivals[0].raw
+
+
+async def test_events_without_an_endpoint_are_only_marked_dispatched(rig: Rig) -> None:
+    """With no endpoint enabled anywhere, a pass marks events dispatched and makes no deliveries (on SQLite in
+    the message writer's thread); an endpoint created later gets the events written after it."""
+    dispatcher = rig.dispatcher()
+    await dispatcher.run_once()  # whatever earlier tests left
+    for n in range(3):
+        await buyer_writes(rig.state, rig.store.id, f"before the endpoint {n}")
+    await dispatcher.run_once()
+    async with rig.state.sessions() as session:
+        waiting = await session.scalar(select(func.count()).where(OutboxEvent.dispatched_at.is_(None)))
+    assert waiting == 0
+    created = await create_endpoint(rig.client, rig.store, rig.receiver.url)
+    endpoint_id = created["webhook_endpoint"]["id"]
+    await buyer_writes(rig.state, rig.store.id, "after the endpoint")
+    await dispatcher.run_once()
+    [entry] = await deliveries(rig.client, rig.store, endpoint_id)
+    assert entry["state"] == "delivered"
+    [arrival] = rig.receiver.arrivals
+    assert arrival.body["data"]["message"]["text"] == "after the endpoint"
 
 
 async def test_gone_disables_the_endpoint(rig: Rig) -> None:

@@ -26,7 +26,6 @@ from uvicorn.config import Config
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from uvicorn.server import ServerState
 from websockets.exceptions import InvalidState
-from websockets.frames import Frame, Opcode
 from websockets.http11 import Request
 from websockets.protocol import State
 
@@ -214,7 +213,7 @@ class NativeSocket:
         self._protocol.write_close(code, reason)
 
 
-_last_frame: tuple[str, bytes] = ("", b"")
+_last_frame: tuple[object, bytes] = (object(), b"")  # (text, its frame)
 
 
 def _frame_bytes(text: str) -> bytes:
@@ -226,8 +225,19 @@ def _frame_bytes(text: str) -> bytes:
     """
     global _last_frame
     if _last_frame[0] is not text:
-        _last_frame = (text, Frame(Opcode.TEXT, text.encode()).serialize(mask=False))
+        payload = text.encode()
+        _last_frame = (text, _text_frame_header(len(payload)) + payload)
     return _last_frame[1]
+
+
+def _text_frame_header(length: int) -> bytes:
+    """RFC 6455 5.2: FIN and the text opcode, then the unmasked payload length (7 bits, or 126 and 16
+    bits, or 127 and 64 bits), as websockets' `Frame(Opcode.TEXT, data).serialize(mask=False)` writes it."""
+    if length < 126:
+        return bytes((0x81, length))
+    if length < 65536:
+        return bytes((0x81, 126)) + length.to_bytes(2, "big")
+    return bytes((0x81, 127)) + length.to_bytes(8, "big")
 
 
 def protocol_class(handler: Handler) -> type[SeabridgeWebSocketProtocol]:

@@ -376,7 +376,7 @@ class Peer:
             self._send(ErrorFrame(code=ErrorCode.RATE_LIMITED, message=str(exc), ref=ref, retry_after_ms=retry_ms))
             return
         m = result.message
-        ack = AckFrame(
+        ack = AckFrame.model_construct(  # our own values, the ones just stored: nothing to validate
             client_msg_id=ref,
             conversation_id=request.conversation_id,
             seq=m.seq,
@@ -490,9 +490,13 @@ class _SharedFrames:
     A message fans out to every connection in its conversation; building and
     encoding the frame once instead of once per connection saves most of the
     per-receiver cost. Bounded; entries are keyed by the event object itself.
+    Small: a live message reaches all its connections in one dispatch, so only a
+    connection whose deliverer lags asks later (and then builds the frame again).
+    Frames kept for thousands of messages outlived two young collections and
+    filled the GC's oldest generation, whose full passes stop the loop.
     """
 
-    def __init__(self, size: int = 4096) -> None:
+    def __init__(self, size: int = 128) -> None:
         self._frames: OrderedDict[int, tuple[BusEvent, ServerFrame]] = OrderedDict()
         self._texts: OrderedDict[int, tuple[ServerFrame, str]] = OrderedDict()
         self._last_text: tuple[Any, str] = (None, "")  # (event, text): fan-out asks for one event many times
@@ -509,7 +513,8 @@ class _SharedFrames:
         hit = self._frames.get(id(event))
         if hit is not None and hit[0] is event:
             return hit[1]
-        frame = kind(conversation_id=str(event.conversation_id), seq=event.seq, message=wire_message(event.payload))
+        message = wire_message(event.payload)
+        frame = kind.model_construct(conversation_id=str(event.conversation_id), seq=event.seq, message=message)
         self._frames[id(event)] = (event, frame)
         if len(self._frames) > self._size:
             self._frames.popitem(last=False)

@@ -81,6 +81,8 @@ class CardDetector:
     reason = "card_number"
 
     def find(self, text: str) -> Iterator[Finding]:
+        if text.isascii() and sum(map(text.count, "0123456789")) < CARD_MIN_DIGITS:
+            return  # not digits enough in the whole text for one card (counted without a scan per run)
         for run in _DIGIT_RUN.finditer(text):
             # Too few digits for any card: skip the group and Luhn work (a run shorter than the
             # minimum cannot hold enough digits; most runs are order numbers, prices, times).

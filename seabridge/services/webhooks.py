@@ -32,6 +32,7 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from seabridge.bus.base import BusEvent
+from seabridge.services.writer import MessageWriter
 from seabridge.storage import webhooks as store
 
 if TYPE_CHECKING:
@@ -109,6 +110,7 @@ class WebhookDispatcher:
     rng: random.Random = field(default_factory=random.Random)
     batch: int = 50
     transport: httpx.AsyncBaseTransport | None = None
+    writer: MessageWriter | None = None  # the message writer, whose thread takes SQLite's claims
     retention: timedelta | None = None  # None keeps dispatched events forever
     prune_page: int = PRUNE_PAGE
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
@@ -120,6 +122,7 @@ class WebhookDispatcher:
     def for_state(cls, state: AppState, **options: Any) -> WebhookDispatcher:
         days = state.settings.webhook_retention_days
         options.setdefault("retention", timedelta(days=days) if days > 0 else None)
+        options.setdefault("writer", state.messaging.writer)
         return cls(state.sessions, state.store_secret, **options)
 
     def wake(self) -> None:
@@ -215,8 +218,10 @@ class WebhookDispatcher:
         # The fan-out's write transaction holds SQLite's one write lock from its UPDATE to its
         # commit, and the message writer waits meanwhile: nothing else goes in it. The reads
         # share one session after it.
-        async with self.sessions() as session, session.begin():
-            taken = await store.fan_out(session, self.clock())
+        taken = await self._fan_out_without_endpoints()
+        if taken is None:
+            async with self.sessions() as session, session.begin():
+                taken = await store.fan_out(session, self.clock())
         async with self.sessions() as session:
             due = await store.due_ids(session, self.clock(), self.batch)
             self._next_due = None if due else (await store.next_due_at(session),)
@@ -225,6 +230,14 @@ class WebhookDispatcher:
         # A full page means more are waiting; otherwise the pass took everything there was,
         # and the next one waits for a wake-up (a pass per message would compete with the writer).
         return taken >= store.FAN_OUT_PAGE or len(due) == self.batch
+
+    async def _fan_out_without_endpoints(self) -> int | None:
+        """On SQLite, with no endpoint enabled (the usual case), the page is marked dispatched in the
+        message writer's thread: through aiosqlite the UPDATE would hold the one write lock until the
+        event loop came back to commit it, and the writer's batches would wait that long."""
+        if self.writer is None:
+            return None
+        return await self.writer.exclusive(store.fan_out_without_endpoints, self.clock())
 
     async def _attempt(self, http: httpx.AsyncClient, delivery_id: int) -> None:
         now = self.clock()

@@ -108,6 +108,16 @@ class MessageWriter:
             self._task = asyncio.create_task(self._run(), name="message-writer")
         return await item.future
 
+    async def exclusive(self, fn: Callable[[sqlite3.Connection, Any], T], now: datetime) -> T | None:
+        """On SQLite, `fn(connection, now as the database stores it)` in a transaction of the writer's own
+        thread, between two batches: a write that would otherwise hold the database's one write lock
+        across event-loop round trips (aiosqlite) while the writer waits for it. None elsewhere."""
+        thread = self._thread
+        if thread is None:
+            return None
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(thread.executor, thread.exclusive, fn, now)
+
     async def aclose(self) -> None:
         if self._task is not None:
             self._task.cancel()
@@ -170,6 +180,10 @@ class MessageWriter:
     async def _write_batch(self, batch: list[PendingSend]) -> list[tuple[Message, bool] | Exception]:
         now = datetime.now(UTC)
         if self._thread is not None:
+            if len(batch) <= self._thread.INLINE_MAX:
+                results = self._thread.write_inline(batch, now)
+                if results is not None:
+                    return results
             loop = asyncio.get_running_loop()
             return await loop.run_in_executor(self._thread.executor, self._thread.write, batch, now)
         if self._loop_thread is not None:
@@ -482,39 +496,85 @@ Store = Callable[[Session, list[PendingSend], datetime], Results]
 
 
 class _WriterThread:
-    """SQLite only: the batch's transaction on a plain sqlite3 connection in a thread of its own.
+    """SQLite only: the batch's transaction on plain sqlite3 connections, on the event loop or in a thread.
 
     Through aiosqlite each statement is a round trip to its thread and back through the event
     loop, and under load every one of those waits behind the loop's other work (the fan-out
     of the previous batch, above all): a batch then took ~100 ms of waiting for a few ms of
-    SQL. Here the whole transaction is one hop, and a fixed handful of statements (see
-    `_SqliteStatements`). WAL lets this connection and the app's aiosqlite ones share the
-    file; writers take turns through SQLite's lock (busy timeout). The transaction starts
-    with BEGIN IMMEDIATE: the write lock is taken before the conversations are read, so
-    their last seqs stay current until the commit.
+    SQL. Here the whole transaction is one call, and a fixed handful of statements (see
+    `_SqliteStatements`). WAL lets these connections and the app's aiosqlite ones share the
+    file; writers take turns through SQLite's lock. The transaction starts with BEGIN
+    IMMEDIATE: the write lock is taken before the conversations are read, so their last
+    seqs stay current until the commit.
+
+    A small batch (`INLINE_MAX` sends or fewer: the traffic is light) runs on the event loop
+    itself: a few hundred microseconds of SQL, where a hop to the thread costs a wake-up and
+    a GIL hand-off per statement, each waiting for the loop (up to the interpreter's switch
+    interval). It never waits for the lock there: when another connection holds it, the
+    batch goes to the thread, which waits (busy timeout). A large batch (heavy traffic) goes
+    to the thread, where SQLite's own work runs beside the loop. Commits are not synced
+    (WAL, synchronous=NORMAL, as the app's connections) and checkpoints are the
+    checkpointer's, so neither path waits for the disk.
     """
+
+    INLINE_MAX = 64
 
     def __init__(self, url: URL, payload: Payload) -> None:
         self.path = url.database or ""
         self.payload = payload  # for a batch whose payloads SQLite cannot build
         self.statements = _SqliteStatements.of(sqlite_dialect.dialect())
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="message-writer")
-        self._raw: sqlite3.Connection | None = None  # opened by the thread on its first batch
+        self._raw: sqlite3.Connection | None = None  # the thread's, opened on its first batch
+        self._inline: sqlite3.Connection | None = None  # the event loop's, opened on its first batch
+        self._checkpointer = _Checkpointer(self.path)
 
     def write(self, batch: list[PendingSend], now: datetime) -> Results:
-        raw = self._raw
-        if raw is None:
-            raw = self._raw = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
-            _sqlite_pragmas(raw, None)
-        raw.execute("BEGIN IMMEDIATE")
+        """In the thread."""
+        if self._raw is None:
+            self._raw = self._connect(busy_timeout_ms=30_000)
+        return self._transaction(self._raw, lambda raw: self._store(raw, batch, now))
+
+    def write_inline(self, batch: list[PendingSend], now: datetime) -> Results | None:
+        """On the calling thread (the event loop), if the write lock is free at once; else None."""
+        if self._inline is None:
+            self._inline = self._connect(busy_timeout_ms=0)
         try:
-            results = self._store(raw, batch, now)
+            self._inline.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if exc.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY:
+                raise
+            return None
+        return self._transaction(self._inline, lambda raw: self._store(raw, batch, now), begun=True)
+
+    def exclusive(self, fn: Callable[[sqlite3.Connection, Any], T], now: datetime) -> T:
+        """In the thread."""
+        if self._raw is None:
+            self._raw = self._connect(busy_timeout_ms=30_000)
+        stamp = self.statements.datetime(now)
+        return self._transaction(self._raw, lambda raw: fn(raw, stamp))
+
+    @staticmethod
+    def _transaction(raw: sqlite3.Connection, body: Callable[[sqlite3.Connection], T], begun: bool = False) -> T:
+        if not begun:
+            raw.execute("BEGIN IMMEDIATE")
+        try:
+            result = body(raw)
             raw.execute("COMMIT")
         except BaseException:
             if raw.in_transaction:
                 raw.execute("ROLLBACK")
             raise
-        return results
+        return result
+
+    def _connect(self, busy_timeout_ms: int) -> sqlite3.Connection:
+        raw = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        _sqlite_pragmas(raw, None)
+        raw.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        # Checkpoints are the checkpointer's: here one would copy the WAL into the database file and
+        # sync it between two batches, while the next batch's senders wait.
+        raw.execute("PRAGMA wal_autocheckpoint=0")
+        self._checkpointer.start()
+        return raw
 
     def _store(self, raw: sqlite3.Connection, batch: list[PendingSend], now: datetime) -> Results:
         sql = self.statements
@@ -535,8 +595,54 @@ class _WriterThread:
 
     def close(self) -> None:
         self.executor.shutdown(wait=True)
-        if self._raw is not None:
-            self._raw.close()
+        self._checkpointer.close()
+        for raw in (self._raw, self._inline):
+            if raw is not None:
+                raw.close()
+
+
+class _Checkpointer:
+    """SQLite only: the WAL copied back into the database file by a thread of its own, every second.
+
+    A checkpoint writes the pages the WAL holds into the database and syncs both files (tens of
+    milliseconds on some disks). SQLite runs one in whichever connection commits past 1,000 WAL
+    pages: under chat load that was the message writer, every second or two, and every send
+    waiting for the next batch waited for the disk too. A PASSIVE checkpoint takes no write lock,
+    so here it runs beside the writer. (The app's other connections keep their automatic
+    checkpoints; they rarely write.)
+    """
+
+    INTERVAL_S = 1.0
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._stop = threading.Event()
+        self._starting = threading.Lock()
+        self._thread = threading.Thread(target=self._run, name="sqlite-checkpointer", daemon=True)
+
+    def start(self) -> None:
+        """Start, once (later calls do nothing)."""
+        with self._starting:
+            if not self._thread.is_alive() and not self._stop.is_set() and self._thread.ident is None:
+                self._thread.start()
+
+    def _run(self) -> None:
+        raw = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+        try:
+            _sqlite_pragmas(raw, None)
+            while not self._stop.wait(self.INTERVAL_S):
+                try:
+                    raw.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                except sqlite3.Error:
+                    log.warning("WAL checkpoint failed; trying again", exc_info=True)
+            raw.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        finally:
+            raw.close()
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=30)
 
 
 class _LoopThread:
