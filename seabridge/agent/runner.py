@@ -127,9 +127,8 @@ class BotRunner:
             agent_language = context.agent_language or profile.default_language
             status = context.status
 
-        async def bind(customer_id: int) -> None:
-            async with self.sessions() as s, s.begin():
-                await agent_store.bind_customer(s, store_id, conversation_id, customer_id)
+        async def bind(session: AsyncSession, customer_id: int) -> None:
+            await agent_store.bind_customer(session, store_id, conversation_id, customer_id)
 
         tools = Tools(
             self.sessions,

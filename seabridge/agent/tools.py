@@ -51,7 +51,7 @@ class Tools:
         customer_id: int | None,
         conversation_id: int | None,
         now: datetime,
-        on_verified: Callable[[int], Awaitable[None]] | None = None,
+        on_verified: Callable[[AsyncSession, int], Awaitable[None]] | None = None,
     ) -> None:
         self._sessions = sessions
         self.store = store
@@ -76,16 +76,16 @@ class Tools:
     async def verify_buyer(self, email: str, order_number: str) -> BuyerProfile | None:
         """Bind the conversation to the customer who placed `order_number` with `email`; None if they don't match."""
         self._record("verify_buyer", order_number=order_number)  # the e-mail stays out of logs and reports
-        async with self._sessions() as session:
+        async with self._sessions() as session, session.begin():
             try:
                 customer = await identity.verify_by_order(session, self.store.id, email, order_number)
             except VerificationFailed:
                 return None
+            if self._on_verified is not None:
+                await self._on_verified(session, customer.id)  # bound in the transaction that checked
         self._customer_id = customer.id
         self.cancel_prefetch()
         self._orders = None  # another buyer's orders, if any, are never shown to this one
-        if self._on_verified is not None:
-            await self._on_verified(customer.id)
         return buyer_profile(customer)
 
     # --- orders and shipments ---------------------------------------------------
