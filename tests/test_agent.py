@@ -271,6 +271,29 @@ async def test_which_order_is_answered_by_what_sets_one_listed_order_apart(state
     assert listing.index("#1175") > listing.index("#1211") and "#1175" in reply
 
 
+@pytest.mark.parametrize(
+    ("language", "text", "fact"),
+    [
+        ("en", "What's the warranty on the 65W GaN USB-C Charger?", "18 months"),
+        ("es", "¿El 20W USB-C Fast Charger funciona con mi iPhone 11?", "iPhone 8 and later, AirPods"),
+        ("de", "Kann man das Linen Blend Camp Collar Shirt in der Waschmaschine waschen?", "iron while damp"),
+        ("zh", "Heavyweight Cotton Crew Tee可以机洗吗？", "do not bleach"),
+    ],
+)
+async def test_a_product_question_answers_what_was_asked_of_the_product(
+    state: AppState, shop: int, language: str, text: str, fact: str
+) -> None:
+    runner = BotRunner(state.sessions, state.messaging, OfflineEngine(), clock=lambda: NOW)
+    buyer = Actor(shop, "buyer", f"visitor-{secrets.token_hex(3)}")
+    conv = await state.messaging.open_for_buyer(buyer)
+    sent = await state.messaging.send(buyer, conv.id, secrets.token_hex(6), text)
+    runner.remember(sent.message, text)
+    outcome = await runner.answer(shop, conv.id)
+    assert outcome is not None
+    assert outcome.reply.intent == "product_question" and outcome.reply.language == language
+    assert fact in outcome.reply.text
+
+
 async def test_a_bare_order_number_between_two_angry_turns_does_not_calm_the_buyer(state: AppState, shop: int) -> None:
     runner = BotRunner(state.sessions, state.messaging, OfflineEngine(), clock=lambda: NOW)
     buyer = Actor(shop, "buyer", f"visitor-{secrets.token_hex(3)}")

@@ -602,6 +602,14 @@ async def _focus_product(ctx: Context) -> ProductView | None:
     return None
 
 
+# (cue list, reply, product attribute names): facts a buyer asks of one product beyond its material and size
+_ASKED_ATTRIBUTES = (
+    ("ask_warranty", "product_warranty", ("warranty",)),
+    ("ask_compatibility", "product_compatibility", ("compatibility", "compatible_with")),
+    ("ask_care", "product_care", ("care_instructions", "care")),
+)
+
+
 async def product_question(ctx: Context) -> None:
     product = await _focus_product(ctx)
     if product is None:
@@ -611,6 +619,10 @@ async def product_question(ctx: Context) -> None:
     loc, ents = ctx.loc, ctx.entities
     ctx.products = [product]
     attributes = dict(product.attributes)
+    for cue, key, names in _ASKED_ATTRIBUTES:  # what the buyer asked of it comes first, when the store says
+        value = next((attributes[n] for n in names if attributes.get(n)), "")
+        if value and ctx.cue(cue):
+            ctx.say(key, title=product.title, value=value)
     material = attributes.get("material") or attributes.get("Material")
     if material:
         ctx.say("product_material", title=product.title, material=material)
