@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -164,7 +165,7 @@ class SeabridgeWebSocketProtocol(WebSocketsSansIOProtocol):
             return True
         data = _frame_bytes(text)
         if not self._corked:
-            self.loop.call_soon(self._flush)
+            _flusher(self.loop).add(self)
         self._corked.append(data)
         self._corked_size += len(data)
         return True
@@ -194,6 +195,41 @@ class SeabridgeWebSocketProtocol(WebSocketsSansIOProtocol):
             self.read_paused = False
             self.transport.resume_reading()
         self.close_timer = self.loop.call_later(self.close_timeout, self.transport.close)
+
+
+class _Flusher:
+    """One callback per turn of the loop that flushes every connection written to in that turn.
+
+    A message fans out to ten connections: one scheduled callback for all of them instead of a
+    callback each (their writes, one per connection, stay as they were).
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._pending: list[SeabridgeWebSocketProtocol] = []
+
+    def add(self, protocol: SeabridgeWebSocketProtocol) -> None:
+        if not self._pending:
+            self._loop.call_soon(self._flush_all)
+        self._pending.append(protocol)
+
+    def _flush_all(self) -> None:
+        pending, self._pending = self._pending, []
+        for protocol in pending:
+            try:
+                protocol._flush()
+            except Exception:  # one connection's failure never keeps the others' frames back
+                log.exception("writing to a websocket failed")
+
+
+_flushers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Flusher] = weakref.WeakKeyDictionary()
+
+
+def _flusher(loop: asyncio.AbstractEventLoop) -> _Flusher:
+    found = _flushers.get(loop)
+    if found is None:
+        found = _flushers[loop] = _Flusher(loop)
+    return found
 
 
 class NativeSocket:
