@@ -9,6 +9,7 @@ import json
 import secrets
 import subprocess
 import sys
+import tomllib
 from collections import defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -485,9 +486,11 @@ def test_training_files_add_examples_to_their_language(monkeypatch: pytest.Monke
 
 def test_vocabulary_files_add_product_words(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     from seabridge.agent import entities
+    from seabridge.agent.text import fold
 
     fr = locales.load("fr")
-    own = next(iter(fr.terms))  # a word of the language file's own [terms]
+    raw = tomllib.loads((locales.LOCALES / "fr.toml").read_text(encoding="utf-8"))["terms"]
+    own = fold(next(iter(raw)))  # a word of the language file's own [terms]
     (tmp_path / "fr.toml").write_text(f'[terms]\n"glissière" = "rail"\n"{own}" = "rail"\n', encoding="utf-8")
     monkeypatch.setattr(locales, "VOCABULARY", tmp_path)
     locales.load.cache_clear()
