@@ -227,7 +227,6 @@ _UPDATE_STATE = (
         state=bindparam("new_state", type_=_STATE.state.type),
         updated_at=bindparam("new_updated_at", type_=_STATE.updated_at.type),
     )
-    .execution_options(synchronize_session=False)
 )
 
 
@@ -248,14 +247,15 @@ async def save_state(
         "new_state": state,
         "new_updated_at": _now(),
     }
+    # Core on the session's connection, not the unit of work or the ORM's bulk update: nothing to track.
+    connection = await session.connection()
     if version == 0:
-        if await session.scalar(_STATE_VERSION, params) is not None:
+        if await connection.scalar(_STATE_VERSION, params) is not None:
             return False
-        # Core, not the unit of work: one INSERT per new conversation, nothing for the session to track.
-        await session.execute(_INSERT_STATE, params)
+        await connection.execute(_INSERT_STATE, params)
         return True
-    result = await session.execute(_UPDATE_STATE, {**params, "read_version": version, "new_version": version + 1})
-    return bool(getattr(result, "rowcount", 0))
+    result = await connection.execute(_UPDATE_STATE, {**params, "read_version": version, "new_version": version + 1})
+    return bool(result.rowcount)
 
 
 @dataclass(frozen=True, slots=True)
