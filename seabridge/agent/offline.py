@@ -344,7 +344,10 @@ class OfflineEngine:
         if not (asked or follow_up) or not turn.tools.verified:
             return intent
         short = len(tokens(fold(turn.text))) <= 8 or any(is_unspaced(c) for c in turn.text[:40])
-        if intent in ("human_agent", "goodbye") or (not asked and intent in _OWN_TOPICS):
+        # a complaint, thanks or a greeting in its own words stays one; a guess at one with no such words gives
+        # way to a short follow-up naming an ordered item ("y la chamarra de mezclilla?")
+        claimed = intent in ctx.prediction.keywords or ctx.cue("frustration")
+        if intent in ("human_agent", "goodbye") or (not asked and intent in _OWN_TOPICS and (claimed or not short)):
             return intent
         if not asked and not short:
             return intent
