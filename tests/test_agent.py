@@ -279,6 +279,8 @@ async def test_which_order_is_answered_by_what_sets_one_listed_order_apart(state
         ("es", "¿El 20W USB-C Fast Charger funciona con mi iPhone 11?", "iPhone 8 and later, AirPods"),
         ("de", "Kann man das Linen Blend Camp Collar Shirt in der Waschmaschine waschen?", "iron while damp"),
         ("zh", "Heavyweight Cotton Crew Tee可以机洗吗？", "do not bleach"),
+        ("fr", "La planche à découper en noyer fait quelle taille ?", "45 × 20 × 2 cm"),  # no size chart: dimensions
+        ("ru", "Сколько стоит разделочная доска из ореха?", "24,90"),  # the words of a fact, not of shipping
     ],
 )
 async def test_a_product_question_answers_what_was_asked_of_the_product(

@@ -313,6 +313,9 @@ class OfflineEngine:
         if named and intent in _ASIDE and intent not in ctx.prediction.keywords:
             return "product_question" if state.product else "product_recommendation"  # "a mechanical keyboard?"
         asks_a_fact = "product_question" in ctx.prediction.keywords  # "is it compatible with...", "made of"
+        guessed = intent not in ctx.prediction.keywords and intent in _CONFUSABLE | {"refund_status"}
+        if asks_a_fact and named and guessed and not unrelated:
+            return "product_question"  # "сколько стоит разделочная доска?": the words of a fact, about a product
         searching = "product_recommendation" in ctx.prediction.keywords
         if intent == "product_recommendation" and asks_a_fact and named and not searching:
             return "product_question"  # "is the hiking backpack waterproof?" asks a fact of one kind of product

@@ -671,6 +671,10 @@ async def size_advice(ctx: Context) -> None:
         return
     if not product.size_chart:
         _clear_pending(ctx)
+        if dict(product.attributes).get("dimensions") and not state.measurements:
+            ctx.intent = "product_question"  # "what size is the walnut board?": its dimensions
+            await product_question(ctx)
+            return
         ctx.say("size_no_chart", title=product.title)
         return
     if not state.measurements:
