@@ -18,7 +18,8 @@ as the suite expects.
 Rounds: the suite is played `--rounds` times, each on a fresh database, in one
 process; only the last round is reported. The first round pays one-time costs
 that a running server pays once at start or on a language's first turn
-(training the classifier, reading the language files, Babel's locale data);
+(training the classifier or loading it from ~/.cache/seabridge, reading the language
+files, Babel's locale data);
 `--rounds 1` shows those too.
 
 Baseline, in the same run: storing the buyer's message that the turn answers,
