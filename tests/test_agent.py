@@ -6,6 +6,7 @@ import asyncio
 import csv
 import importlib.util
 import json
+import os
 import secrets
 import subprocess
 import sys
@@ -584,9 +585,28 @@ def test_classifying_a_message_scans_it_once_for_all_keywords(monkeypatch: pytes
         ("where is my order", "en", "es", "en"),
         ("paketim de hasarlı geldi", "vi", "", "tr"),  # dotless ı is Turkish, whatever "de" folds like
         ("şikayet", "", "en", "tr"),
+        ("Siparisim hala gelmedi, hâlâ bekliyorum!", "tr", "", "tr"),  # â is not only Vietnamese
+        ("Você pode pôr no correio?", "pt", "", "pt"),
     ],
 )
 def test_the_reply_language_of_short_and_mixed_messages(text: str, detected: str, previous: str, expected: str) -> None:
     from seabridge.agent.offline import lexical_language
 
     assert lexical_language(text, detected, previous) == expected
+
+
+def test_a_tie_between_languages_goes_the_same_way_in_every_process() -> None:
+    # "Hallo" is German and Indonesian alike and the detector says English: the choice must not follow the
+    # process's string hashing
+    probe = "from seabridge.agent.offline import lexical_language; print(lexical_language('Hallo', 'en', ''))"
+    answers = {
+        subprocess.run(
+            [sys.executable, "-c", probe],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        for seed in ("1", "2", "3")
+    }
+    assert len(answers) == 1 and answers <= {"de", "id"}

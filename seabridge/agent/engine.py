@@ -28,6 +28,7 @@ class DialogueState:
     country: str = ""
     not_understood: int = 0  # consecutive turns the bot did not understand
     frustrated: int = 0  # consecutive frustrated turns
+    tension: int = 0  # the last turn's frustration score (0: calm)
     handed_off: bool = False
     last_intent: str = ""
     sentiment: str = "neutral"

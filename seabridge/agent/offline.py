@@ -417,9 +417,16 @@ class OfflineEngine:
         if ctx.intent == "complaint":
             score += 2  # something went wrong: two complaints in a row are frustration that persists
         frustrated = score >= 2
-        ctx.state.sentiment = (
+        state = ctx.state
+        state.sentiment = (
             "angry" if score >= 3 else "negative" if frustrated or ctx.intent == "complaint" else _calm(ctx.intent)
         )
+        if score >= 3 and state.tension >= 1:
+            # angry after a tense turn ("STILL not here. Three weeks now." then "this is a joke, I'm reporting
+            # you"): the frustration persists, as after two frustrated turns
+            state.frustrated = max(state.frustrated, 1)
+        if not _bare_answer(ctx):
+            state.tension = score
         return frustrated
 
     # --- the end of a turn ----------------------------------------------------------
@@ -490,7 +497,8 @@ class OfflineEngine:
         return "\n".join(lines)
 
 
-_VIETNAMESE = frozenset("ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ")
+# letters only Vietnamese writes (â, ê, ô are also French, Portuguese and Turkish: "hâlâ", "você")
+_VIETNAMESE = frozenset("ăđơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ")
 _NOT_WORDS = re.compile(r"\S+@\S+|https?://\S+|#?\d\S*", re.UNICODE)  # e-mails, links, numbers, "500mm"
 _HOLD = 0.5  # how much more a short message must say in another language to leave the conversation's
 _SHORT = 5  # words: a message this short is read by the language files' words, not the detector alone
@@ -517,8 +525,9 @@ def _lexicon() -> dict[str, dict[str, float]]:
                     if not token.isdigit() and not any(is_unspaced(c) for c in token):
                         seen.setdefault(token, set()).add(code)
     # a word of one or two letters ("ve", "da", "mi") is a word of many languages, written or folded
-    return {
-        token: {code: (1 if len(token) > 2 else 0.5) / len(codes) for code in codes} for token, codes in seen.items()
+    return {  # languages in a fixed order, so that a tie goes the same way in every process
+        token: {code: (1 if len(token) > 2 else 0.5) / len(codes) for code in sorted(codes)}
+        for token, codes in seen.items()
     }
 
 
@@ -533,10 +542,10 @@ def _script_language(text: str) -> str:
         if 0x0E00 <= code <= 0x0E7F:
             return "th"
     lowered = text.casefold()
-    if sum(c in _VIETNAMESE for c in lowered) >= 2 or ("đ" in lowered):
-        return "vi"
     if any(c in "ğış" for c in text.lower()):  # dotless ı and ğ are Turkish alone, ş with them
         return "tr"
+    if sum(c in _VIETNAMESE for c in lowered) >= 2 or ("đ" in lowered):
+        return "vi"
     return ""
 
 
