@@ -52,6 +52,7 @@ KEYWORD_WEIGHT = 6.0
 MIN_CONFIDENCE = 0.30
 TRAINING = Path(__file__).parent / "training"
 CACHE = Path.home() / ".cache" / "seabridge"  # trained models, by the hash of what they were trained from
+KEEP_MODELS = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,6 +229,10 @@ def trained(examples: list[tuple[str, str]], keywords: dict[str, list[tuple[str,
         partial = path.with_suffix(f".{os.getpid()}.tmp")
         partial.write_bytes(pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL))
         partial.replace(path)  # whole or not at all, even with several processes starting at once
+        # Each change to the training data makes a new model of several megabytes: keep the latest few.
+        kept = sorted(CACHE.glob("intents-*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in kept[KEEP_MODELS:]:
+            old.unlink(missing_ok=True)
     except OSError:
         pass  # no writable cache folder: train again next time
     return model
