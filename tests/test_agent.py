@@ -312,6 +312,29 @@ async def test_a_bare_order_number_between_two_angry_turns_does_not_calm_the_buy
     assert escalated == [False, False, True]
 
 
+@pytest.mark.parametrize(
+    ("first", "second", "escalated"),
+    [
+        ("My order is STILL not here. Three weeks now.", "This is a joke. I'm reporting you.", [False, True]),
+        ("Hi, where is my order?", "This is a joke. I'm reporting you.", [False, False]),  # angry once: not yet
+    ],
+)
+async def test_anger_after_a_tense_turn_hands_over(
+    state: AppState, shop: int, first: str, second: str, escalated: list[bool]
+) -> None:
+    runner = BotRunner(state.sessions, state.messaging, OfflineEngine(), clock=lambda: NOW)
+    buyer = Actor(shop, "buyer", f"visitor-{secrets.token_hex(3)}")
+    conv = await state.messaging.open_for_buyer(buyer)
+    got = []
+    for text in (first, second):
+        sent = await state.messaging.send(buyer, conv.id, secrets.token_hex(6), text)
+        runner.remember(sent.message, text)
+        outcome = await runner.answer(shop, conv.id)
+        assert outcome is not None
+        got.append(outcome.reply.escalated)
+    assert got == escalated
+
+
 async def test_asking_for_a_person_hands_over_with_a_summary(state: AppState, shop: int) -> None:
     runner = BotRunner(state.sessions, state.messaging, OfflineEngine(), clock=lambda: NOW)
     buyer = Actor(shop, "buyer", "visitor-handoff")
