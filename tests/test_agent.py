@@ -147,6 +147,22 @@ async def test_a_buyer_asking_after_a_product_they_ordered_gets_that_order(state
     assert "#1212" not in await _say(state, runner, other, conv.id, "When will the Dutch oven get here?")
 
 
+async def test_a_fact_asked_of_a_product_the_buyer_ordered_is_a_product_question(state: AppState, shop: int) -> None:
+    async with state.sessions() as session:
+        customer = await customers.get_by_email(session, shop, "kreyes@mail.example")  # ordered the 65 L backpack
+    assert customer is not None
+    runner = BotRunner(state.sessions, state.messaging, OfflineEngine(), clock=lambda: NOW)
+    buyer = Actor(shop, "buyer", f"visitor-{secrets.token_hex(3)}", customer_id=customer.id)
+    conv = await state.messaging.open_for_buyer(buyer)
+    text = "does the trekking backpack I bought have a laptop sleeve?"
+    sent = await state.messaging.send(buyer, conv.id, secrets.token_hex(6), text)
+    runner.remember(sent.message, text)
+    outcome = await runner.answer(shop, conv.id)
+    assert outcome is not None
+    assert outcome.reply.intent == "product_question" and "65 L Trekking Backpack" in outcome.reply.text
+    assert "#1076" not in outcome.reply.text  # not the order's delivery
+
+
 async def test_on_sale_about_the_product_just_shown_is_a_question_about_it(state: AppState, shop: int) -> None:
     runner = BotRunner(state.sessions, state.messaging, OfflineEngine(), clock=lambda: NOW)
     buyer = Actor(shop, "buyer", f"visitor-{secrets.token_hex(3)}")

@@ -33,7 +33,7 @@ PRODUCT_INTENTS = frozenset({"product_question", "size_advice", "product_recomme
 # Keywords too common to outweigh another intent ("my order", "hello", "exchange").
 _GENERIC = frozenset({"greeting", "order_status", "return_policy", "other"})
 # Guesses that a message naming a kind of product is about the product instead, unless their own words are used.
-_ASIDE = frozenset({"other", "discount", "payment_methods", "account", "greeting"})
+_ASIDE = frozenset({"other", "discount", "payment_methods", "account", "greeting", "human_agent"})
 # Topics a follow-up question about a product is mistaken for ("how long does it extend?").
 _CONFUSABLE = frozenset({"delivery_time", "discount", "payment_methods", "return_policy", "shipping_cost", "other"})
 # Intents a message keeps even when it names a product's title.
@@ -386,6 +386,9 @@ class OfflineEngine:
             return False  # "when does the dutch oven arrive?" from its buyer is about the order
         if keywords and set(keywords) & (PRODUCT_INTENTS | {"discount", "complaint", "feedback"}):
             return False  # "is the dutch oven dishwasher safe?", "the hammock is great"
+        ranked = dict(ctx.prediction.ranked)
+        if ranked.get("order_status", 0.0) + ranked.get("delivery_time", 0.0) < 0.05:
+            return False  # "does the backpack I bought have a laptop sleeve?": nothing in it asks after the order
         if ctx.state.pending or not (ctx.entities.product_terms or ctx.entities.latin_words):
             return False
         titles = await skills.mentioned_titles(ctx)
