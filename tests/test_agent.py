@@ -314,6 +314,24 @@ async def test_a_product_question_answers_what_was_asked_of_the_product(
     assert fact in outcome.reply.text
 
 
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("do you have afterpay", "payment_methods"),  # a way to pay, not a product
+        ("I need to fix the zip code on my order, I typed it wrong", "change_order"),  # not a discount code
+        ("o suporte de celular pra bike serve em guidão de 31 mm?", "product_recommendation"),  # not "support"
+    ],
+)
+async def test_words_of_one_topic_inside_another(state: AppState, shop: int, text: str, intent: str) -> None:
+    runner = BotRunner(state.sessions, state.messaging, OfflineEngine(), clock=lambda: NOW)
+    buyer = Actor(shop, "buyer", f"visitor-{secrets.token_hex(3)}")
+    conv = await state.messaging.open_for_buyer(buyer)
+    sent = await state.messaging.send(buyer, conv.id, secrets.token_hex(6), text)
+    runner.remember(sent.message, text)
+    outcome = await runner.answer(shop, conv.id)
+    assert outcome is not None and outcome.reply.intent == intent
+
+
 async def test_a_bare_order_number_between_two_angry_turns_does_not_calm_the_buyer(state: AppState, shop: int) -> None:
     runner = BotRunner(state.sessions, state.messaging, OfflineEngine(), clock=lambda: NOW)
     buyer = Actor(shop, "buyer", f"visitor-{secrets.token_hex(3)}")

@@ -215,6 +215,8 @@ class OfflineEngine:
             return "return_policy"  # "how long do I have to send it back?"
         if intent == "shipping_cost" and RETURN_INTENTS & set(prediction.keywords):
             return "return_policy"  # "do I pay the shipping if I send it back?"
+        if intent == "product_recommendation" and "payment_methods" in prediction.keywords and not entities.terms:
+            return "payment_methods"  # "do you have afterpay?": a way to pay, not a product
         return intent
 
     @staticmethod
