@@ -81,8 +81,10 @@ class CardDetector:
     reason = "card_number"
 
     def find(self, text: str) -> Iterator[Finding]:
-        if text.isascii() and sum(map(text.count, "0123456789")) < CARD_MIN_DIGITS:
-            return  # not digits enough in the whole text for one card (counted without a scan per run)
+        if text.isascii():  # not digits enough in the whole text for one card: nothing to scan
+            encoded = text.encode()
+            if len(encoded) - len(encoded.translate(None, b"0123456789")) < CARD_MIN_DIGITS:
+                return
         for run in _DIGIT_RUN.finditer(text):
             # Too few digits for any card: skip the group and Luhn work (a run shorter than the
             # minimum cannot hold enough digits; most runs are order numbers, prices, times).
