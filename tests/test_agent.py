@@ -320,6 +320,7 @@ async def test_a_product_question_answers_what_was_asked_of_the_product(
         ("do you have afterpay", "payment_methods"),  # a way to pay, not a product
         ("I need to fix the zip code on my order, I typed it wrong", "change_order"),  # not a discount code
         ("o suporte de celular pra bike serve em guidão de 31 mm?", "product_recommendation"),  # not "support"
+        ("the sweater is insanely soft, crazy good for the price!", "feedback"),  # strong words, in praise
     ],
 )
 async def test_words_of_one_topic_inside_another(state: AppState, shop: int, text: str, intent: str) -> None:

@@ -237,6 +237,8 @@ class OfflineEngine:
             return "complaint"  # "it arrived cracked, I want my money back": no refund is under way yet
         if (intent in _REQUESTS and intent in ctx.prediction.keywords) or intent == "complaint":
             return intent
+        if _praise(ctx):
+            return intent  # "crazy good quality", "der Wahnsinn": strong words, said in praise
         if ctx.cue("frustration") or ctx.cue("not_helpful"):
             ents = ctx.entities
             asked = any(mark in ctx.turn.text for mark in ("?", "？", "؟"))
@@ -407,7 +409,7 @@ class OfflineEngine:
         letters = [c for c in text if c.isalpha()]
         shouting = len(letters) >= 12 and sum(c.isupper() for c in letters) / len(letters) > 0.7
         score = 0
-        if ctx.cue("frustration"):
+        if ctx.cue("frustration") and not _praise(ctx):
             score += 2
         if ctx.cue("not_helpful"):
             score += 2
@@ -606,6 +608,12 @@ def _bare_answer(ctx: Context) -> bool:
     ents = ctx.entities
     said = [w for w in tokens(fold(_NOT_WORDS.sub(" ", ctx.turn.text))) if not w.isdigit()]
     return len(said) <= 2 and bool(ents.order_numbers or ents.bare_numbers or ents.email)
+
+
+def _praise(ctx: Context) -> bool:
+    """A message of thanks or praise, however strong its words ("insanely good", "der Wahnsinn")."""
+    keywords = ctx.prediction.keywords
+    return ctx.intent == "feedback" and ctx.prediction.confidence >= 0.8 and "complaint" not in keywords
 
 
 def _calm(intent: str) -> str:
