@@ -221,4 +221,6 @@ async def test_read_markers_and_rejected_messages(
     assert rejected.json()["error"]["details"] == [{"reason": "too_long"}]
     empty = await client.post(f"{base}/messages", json={"client_msg_id": "e", "text": "  "}, headers=li)
     assert empty.status_code == 422
+    nul = await client.post(f"{base}/messages", json={"client_msg_id": "n", "text": "a\u0000b"}, headers=li)
+    assert nul.status_code == 422 and "NUL" in nul.text  # no text column stores it (PostgreSQL refuses it)
     assert (await client.get(base, headers=li)).json()["last_seq"] == 3

@@ -147,6 +147,7 @@ def test_unknown_type() -> None:
         ({"type": "send", "conversation_id": "c1", "client_msg_id": "m1", "text": "x" * 4001}, "text"),
         ({"type": "send", "conversation_id": "c1", "client_msg_id": "m1", "text": "  "}, "text or attachments"),
         ({"type": "send", "conversation_id": "c1", "client_msg_id": "m1", "text": "\ud800"}, "text"),
+        ({"type": "send", "conversation_id": "c1", "client_msg_id": "m1", "text": "a\x00b"}, "NUL"),
         ({"type": "typing", "conversation_id": "c1", "active": 1}, "active"),
         ({"type": "read", "conversation_id": "c1", "seq": True}, "seq"),
         ({"type": "read", "conversation_id": "c1", "seq": 2**64}, "seq"),

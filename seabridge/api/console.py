@@ -23,6 +23,7 @@ from seabridge.db.console import CannedReply, CsatSurvey
 from seabridge.db.conversations import Conversation
 from seabridge.db.models import Customer, Order, Store
 from seabridge.language import SUPPORTED as LANGUAGES
+from seabridge.messaging.frames import no_nul
 from seabridge.services import console as svc
 from seabridge.storage import agents, shipments, stores
 from seabridge.storage import console as store
@@ -45,6 +46,7 @@ def _check_texts(value: dict[str, str]) -> dict[str, str]:
             raise ValueError(f"unsupported language {lang!r}")
         if not text.strip() or len(text) > 4000:
             raise ValueError(f"the {lang} text must have 1 to 4000 characters")
+        no_nul(text)
     unknown = svc.unknown_variables(value)
     if unknown:
         raise ValueError(f"unknown variables: {', '.join(unknown)}; known: {', '.join(svc.VARIABLES)}")

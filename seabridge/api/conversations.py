@@ -14,11 +14,12 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import FileResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from seabridge.api.deps import Buyer, Caller, Session, State
 from seabridge.api.errors import ApiError, not_found
 from seabridge.api.schemas import MAX_ID, Cursor, Limit, ObjectId, Page, after_id, errors
+from seabridge.messaging.frames import no_nul
 from seabridge.security import BuyerClaims
 from seabridge.services import attachments as attach
 from seabridge.services.messaging import (
@@ -106,7 +107,7 @@ class MessagePage(BaseModel):
 
 class BuyerSend(BaseModel):
     client_msg_id: str = Field(min_length=1, max_length=64, description="Makes the send idempotent")
-    text: str = Field("", max_length=100_000)
+    text: Annotated[str, AfterValidator(no_nul)] = Field("", max_length=100_000)
     attachments: list[int] = Field(default_factory=list, max_length=attach.MAX_PER_MESSAGE)
 
 

@@ -10,7 +10,7 @@ import json
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from seabridge.messaging.errors import ErrorCode, ProtocolError
 
@@ -20,6 +20,16 @@ MAX_ATTACHMENTS = 10
 MAX_SEQ = 2**63 - 1
 
 Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+
+
+def no_nul(text: str) -> str:
+    """Message text may hold any character but NUL, which no text column stores (PostgreSQL refuses it)."""
+    if "\x00" in text:
+        raise ValueError("text must not contain the NUL character (U+0000)")
+    return text
+
+
+MessageText = Annotated[str, Field(max_length=MAX_TEXT_CHARS), AfterValidator(no_nul)]
 Seq = Annotated[int, Field(ge=0, le=MAX_SEQ)]
 
 
@@ -50,7 +60,7 @@ class SendFrame(_Frame):
     type: Literal["send"] = "send"
     conversation_id: Id
     client_msg_id: Id
-    text: Annotated[str, Field(max_length=MAX_TEXT_CHARS)] = ""
+    text: MessageText = ""
     attachments: Annotated[list[Id], Field(max_length=MAX_ATTACHMENTS)] = []
 
     @model_validator(mode="after")
@@ -443,6 +453,7 @@ def _well_formed_send(obj: dict[str, Any]) -> SendFrame | None:
         or not _ID.fullmatch(ref)
         or not all(type(a) is str and _ID.fullmatch(a) for a in attachments)
         or (not text.strip() and not attachments)
+        or "\x00" in text
     ):
         return None
     if not text.isascii():
