@@ -20,6 +20,7 @@ import pytest
 
 from seabridge.agent import locale as locales
 from seabridge.agent.catalog import CatalogIndex
+from seabridge.agent.engine import Reply
 from seabridge.agent.offline import OfflineEngine
 from seabridge.agent.profile import store_profile
 from seabridge.agent.runner import BotRunner
@@ -67,12 +68,17 @@ async def shop(state: AppState) -> int:
     return (await make_store(state, _store_files())).id
 
 
-async def _say(state: AppState, runner: BotRunner, buyer: Actor, conv_id: int, text: str) -> str:
+async def _turn(state: AppState, runner: BotRunner, buyer: Actor, conv_id: int, text: str) -> Reply:
+    """The buyer says `text`; the bot's reply to it."""
     sent = await state.messaging.send(buyer, conv_id, secrets.token_hex(6), text)
     runner.remember(sent.message, text)
     outcome = await runner.answer(buyer.store_id, conv_id)
     assert outcome is not None
-    return outcome.reply.text
+    return outcome.reply
+
+
+async def _say(state: AppState, runner: BotRunner, buyer: Actor, conv_id: int, text: str) -> str:
+    return (await _turn(state, runner, buyer, conv_id, text)).text
 
 
 def test_every_language_file_is_complete() -> None:
@@ -155,12 +161,9 @@ async def test_a_fact_asked_of_a_product_the_buyer_ordered_is_a_product_question
     buyer = Actor(shop, "buyer", f"visitor-{secrets.token_hex(3)}", customer_id=customer.id)
     conv = await state.messaging.open_for_buyer(buyer)
     text = "does the trekking backpack I bought have a laptop sleeve?"
-    sent = await state.messaging.send(buyer, conv.id, secrets.token_hex(6), text)
-    runner.remember(sent.message, text)
-    outcome = await runner.answer(shop, conv.id)
-    assert outcome is not None
-    assert outcome.reply.intent == "product_question" and "65 L Trekking Backpack" in outcome.reply.text
-    assert "#1076" not in outcome.reply.text  # not the order's delivery
+    reply = await _turn(state, runner, buyer, conv.id, text)
+    assert reply.intent == "product_question" and "65 L Trekking Backpack" in reply.text
+    assert "#1076" not in reply.text  # not the order's delivery
 
 
 async def test_on_sale_about_the_product_just_shown_is_a_question_about_it(state: AppState, shop: int) -> None:
@@ -190,11 +193,8 @@ async def test_damage_with_a_refund_demand_is_a_complaint_and_an_order_number_is
         "Рюкзак для походов непромокаемый?",  # a fact asked of a kind of product, not a search
     )
     for text in texts:
-        sent = await state.messaging.send(buyer, conv.id, secrets.token_hex(6), text)
-        runner.remember(sent.message, text)
-        outcome = await runner.answer(shop, conv.id)
-        assert outcome is not None
-        intents.append(outcome.reply.intent)
+        reply = await _turn(state, runner, buyer, conv.id, text)
+        intents.append(reply.intent)
     assert intents == ["complaint", "order_status", "change_order", "product_question"]
 
 
@@ -306,12 +306,9 @@ async def test_a_product_question_answers_what_was_asked_of_the_product(
     runner = BotRunner(state.sessions, state.messaging, OfflineEngine(), clock=lambda: NOW)
     buyer = Actor(shop, "buyer", f"visitor-{secrets.token_hex(3)}")
     conv = await state.messaging.open_for_buyer(buyer)
-    sent = await state.messaging.send(buyer, conv.id, secrets.token_hex(6), text)
-    runner.remember(sent.message, text)
-    outcome = await runner.answer(shop, conv.id)
-    assert outcome is not None
-    assert outcome.reply.intent == "product_question" and outcome.reply.language == language
-    assert fact in outcome.reply.text
+    reply = await _turn(state, runner, buyer, conv.id, text)
+    assert reply.intent == "product_question" and reply.language == language
+    assert fact in reply.text
 
 
 @pytest.mark.parametrize(
@@ -327,10 +324,8 @@ async def test_words_of_one_topic_inside_another(state: AppState, shop: int, tex
     runner = BotRunner(state.sessions, state.messaging, OfflineEngine(), clock=lambda: NOW)
     buyer = Actor(shop, "buyer", f"visitor-{secrets.token_hex(3)}")
     conv = await state.messaging.open_for_buyer(buyer)
-    sent = await state.messaging.send(buyer, conv.id, secrets.token_hex(6), text)
-    runner.remember(sent.message, text)
-    outcome = await runner.answer(shop, conv.id)
-    assert outcome is not None and outcome.reply.intent == intent
+    reply = await _turn(state, runner, buyer, conv.id, text)
+    assert reply.intent == intent
 
 
 async def test_a_bare_order_number_between_two_angry_turns_does_not_calm_the_buyer(state: AppState, shop: int) -> None:
@@ -339,11 +334,8 @@ async def test_a_bare_order_number_between_two_angry_turns_does_not_calm_the_buy
     conv = await state.messaging.open_for_buyer(buyer)
     escalated = []
     for text in ("My mug arrived smashed, this is ridiculous", "#1043", "Second time this happens. Really annoyed."):
-        sent = await state.messaging.send(buyer, conv.id, secrets.token_hex(6), text)
-        runner.remember(sent.message, text)
-        outcome = await runner.answer(shop, conv.id)
-        assert outcome is not None
-        escalated.append(outcome.reply.escalated)
+        reply = await _turn(state, runner, buyer, conv.id, text)
+        escalated.append(reply.escalated)
     assert escalated == [False, False, True]
 
 
@@ -362,11 +354,8 @@ async def test_anger_after_a_tense_turn_hands_over(
     conv = await state.messaging.open_for_buyer(buyer)
     got = []
     for text in (first, second):
-        sent = await state.messaging.send(buyer, conv.id, secrets.token_hex(6), text)
-        runner.remember(sent.message, text)
-        outcome = await runner.answer(shop, conv.id)
-        assert outcome is not None
-        got.append(outcome.reply.escalated)
+        reply = await _turn(state, runner, buyer, conv.id, text)
+        got.append(reply.escalated)
     assert got == escalated
 
 
