@@ -318,6 +318,8 @@ async def test_a_product_question_answers_what_was_asked_of_the_product(
         ("I need to fix the zip code on my order, I typed it wrong", "change_order"),  # not a discount code
         ("o suporte de celular pra bike serve em guidão de 31 mm?", "product_recommendation"),  # not "support"
         ("the sweater is insanely soft, crazy good for the price!", "feedback"),  # strong words, in praise
+        ("you're not helping at all", "complaint"),  # no thanks
+        ("my mug arrived with a chip in the rim", "complaint"),  # damage, though it "arrived"
     ],
 )
 async def test_words_of_one_topic_inside_another(state: AppState, shop: int, text: str, intent: str) -> None:

@@ -613,7 +613,9 @@ def _bare_answer(ctx: Context) -> bool:
 def _praise(ctx: Context) -> bool:
     """A message of thanks or praise, however strong its words ("insanely good", "der Wahnsinn")."""
     keywords = ctx.prediction.keywords
-    return ctx.intent == "feedback" and ctx.prediction.confidence >= 0.8 and "complaint" not in keywords
+    if ctx.intent != "feedback" or ctx.prediction.confidence < 0.8 or "complaint" in keywords:
+        return False
+    return not ctx.cue("not_helpful")  # "you're not helping at all" is no thanks
 
 
 def _calm(intent: str) -> str:
