@@ -17,6 +17,7 @@ from seabridge.agent.views import OrderView, ProductView, ShipmentView
 
 Skill = Callable[[Context], Awaitable[None]]
 LATE_GRACE_DAYS = 7
+_TROUBLE = ("exception", "customs_hold", "failed_attempt", "returned")  # a parcel stuck on its way
 
 
 async def run(ctx: Context) -> None:
@@ -306,7 +307,7 @@ def describe_shipment(ctx: Context, order: OrderView, shipment: ShipmentView) ->
             days=loc.number(shipment.days_late),
             eta=loc.date(shipment.estimated_delivery or ctx.turn.now),
         )
-        if shipment.status in ("exception", "customs_hold", "failed_attempt", "returned") and event is not None:
+        if shipment.status in _TROUBLE and event is not None:
             ctx.say("shipment_late_reason", event=loc.events.get(event.subtag) or status)
         if shipment.status in ("exception", "returned"):
             ctx.say("shipment_problem_next")
@@ -507,9 +508,6 @@ async def discount(ctx: Context) -> None:
         ctx.say("discount_none")
     if tools.store.free_shipping_over is not None:
         ctx.say("shipping_free_over", threshold=loc.money(tools.store.free_shipping_over, tools.store.currency))
-
-
-_TROUBLE = ("exception", "customs_hold", "failed_attempt", "returned")
 
 
 def _troubled(order: OrderView) -> bool:
