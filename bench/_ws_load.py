@@ -271,7 +271,8 @@ async def run(plan: dict[str, Any]) -> dict[str, Any]:
     drained = await drain(senders, 30)
     emit({"event": "max_done", **max_phase})
 
-    offered = max(1.0, float(plan["fixed_fraction"]) * max_phase["acked_per_s"])
+    # Half of this server's own maximum, unless the plan fixes the rate (to compare two versions at one load).
+    offered = float(plan.get("fixed_offered") or max(1.0, float(plan["fixed_fraction"]) * max_phase["acked_per_s"]))
     start = time.monotonic() + 0.5
     stats.latencies.clear()
     # Every message sent from `start` on belongs to this phase (nothing is sent after it), including

@@ -203,6 +203,7 @@ def plan_for(url: str, pid: int, connections: list[dict[str, Any]], args: argpar
         "settle_s": 2.0,
         "window": args.window,
         "fixed_fraction": 0.5,
+        "fixed_offered": args.offered,
     }
 
 
@@ -383,6 +384,12 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument(
         "--repeat", type=int, default=1, help="runs of both servers, alternating; the figures are the medians"
+    )
+    parser.add_argument(
+        "--offered",
+        type=float,
+        help="sends/s of the fixed phase, for both servers (default: half of each server's own max phase);"
+        " to compare two versions of the code at one load",
     )
     parser.add_argument("--skip-baseline", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)

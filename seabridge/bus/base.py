@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,3 +46,14 @@ class Bus(ABC):
     @abstractmethod
     def events(self) -> AsyncIterator[BusEvent]:
         """Every event published by any process, in publish order per process."""
+
+    def add_listener(self, listener: Callable[[BusEvent], None]) -> Callable[[], None] | None:
+        """Have `listener(event)` called for every event, in publish order, from within `publish`.
+
+        Only an in-process bus can: there is nothing to wait for. The hub's fan-out then happens
+        in the publisher's turn of the loop, with no task to wake and no queue in between, so a
+        sender's ack and the copy of its message share one write. Returns the function that
+        removes the listener, or None where the bus has no such path (then read `events()`).
+        The listener must not block; what it raises is logged, never passed to the publisher.
+        """
+        return None

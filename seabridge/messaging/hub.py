@@ -95,12 +95,18 @@ async def hub_worker(state: AppState, stop: asyncio.Event) -> None:
     """Consume the bus and dispatch every event to the subscribed connections of this process."""
     hub = hub_for(state)
     sweeper = asyncio.create_task(_sweep(state, hub, stop), name="hub-sweep")
+    remove = state.bus.add_listener(hub.dispatch)
     try:
+        if remove is not None:  # an in-process bus calls the hub itself, at publish
+            await stop.wait()
+            return
         async for event in state.bus.events():
             hub.dispatch(event)
             if stop.is_set():
                 return
     finally:
+        if remove is not None:
+            remove()
         sweeper.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await sweeper

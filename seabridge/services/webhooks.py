@@ -129,6 +129,11 @@ class WebhookDispatcher:
         """Run a pass now (new events, a manual retry, or a test that moved the clock)."""
         self._wake.set()
 
+    def wake_for(self, event: BusEvent) -> None:
+        """Run a pass now if `event` may have added deliveries (a message, a status change)."""
+        if event.type in _WAKING_BUS_EVENTS:
+            self._wake.set()
+
     async def run(self, stop: asyncio.Event, wake_on: AsyncIterator[BusEvent] | None = None) -> None:
         """Pass after pass until `stop` is set; any message or status event in `wake_on` starts one at once."""
         listener = asyncio.create_task(self._listen(wake_on)) if wake_on is not None else None
@@ -156,8 +161,7 @@ class WebhookDispatcher:
     async def _listen(self, events: AsyncIterator[BusEvent]) -> None:
         try:
             async for event in events:
-                if event.type in _WAKING_BUS_EVENTS:
-                    self._wake.set()
+                self.wake_for(event)
         except Exception:
             # Only a shortcut: without it the dispatcher still polls every `poll_interval`.
             log.exception("webhook dispatcher stopped listening to the bus; polling only")
@@ -304,4 +308,10 @@ class WebhookDispatcher:
 
 async def webhook_dispatcher(state: AppState, stop: asyncio.Event) -> None:
     """The worker: the dispatcher with the real clock, woken by message and status events on the bus."""
-    await WebhookDispatcher.for_state(state).run(stop, wake_on=state.bus.events())
+    dispatcher = WebhookDispatcher.for_state(state)
+    remove = state.bus.add_listener(dispatcher.wake_for)  # in process: no task reading every event
+    try:
+        await dispatcher.run(stop, wake_on=state.bus.events() if remove is None else None)
+    finally:
+        if remove is not None:
+            remove()
