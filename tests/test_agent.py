@@ -63,9 +63,19 @@ def _facts() -> tuple[dict[str, list[str]], dict[str, list[str]], dict[str, str]
     return orders, tracking, owner
 
 
+@pytest.fixture(scope="module")
+def imported() -> dict[str, int]:
+    """The evaluation store's id per database, for the module: importing it takes seconds per test."""
+    return {}
+
+
 @pytest.fixture
-async def shop(state: AppState) -> int:
-    return (await make_store(state, _store_files())).id
+async def shop(state: AppState, database_url: str, imported: dict[str, int]) -> int:
+    """The evaluation store, imported by the first test on each backend. Tests keep apart as buyers do:
+    each opens its own conversations as a new visitor; none changes the store's products, customers or orders."""
+    if database_url not in imported:
+        imported[database_url] = (await make_store(state, _store_files())).id
+    return imported[database_url]
 
 
 async def _turn(state: AppState, runner: BotRunner, buyer: Actor, conv_id: int, text: str) -> Reply:
@@ -95,7 +105,7 @@ async def test_anonymous_buyer_learns_nothing_before_verifying(state: AppState, 
     orders, tracking, _ = _facts()
     email, number = next((e, o) for e, names in orders.items() for o in names if tracking.get(o))
     runner = BotRunner(state.sessions, state.messaging, OfflineEngine(), clock=lambda: NOW)
-    buyer = Actor(shop, "buyer", "visitor-anon")
+    buyer = Actor(shop, "buyer", f"visitor-anon-{secrets.token_hex(3)}")
     conv = await state.messaging.open_for_buyer(buyer)
     first = await _say(state, runner, buyer, conv.id, f"Where is my order {number}?")
     assert not any(t in first for t in tracking[number])
@@ -363,7 +373,7 @@ async def test_anger_after_a_tense_turn_hands_over(
 
 async def test_asking_for_a_person_hands_over_with_a_summary(state: AppState, shop: int) -> None:
     runner = BotRunner(state.sessions, state.messaging, OfflineEngine(), clock=lambda: NOW)
-    buyer = Actor(shop, "buyer", "visitor-handoff")
+    buyer = Actor(shop, "buyer", f"visitor-handoff-{secrets.token_hex(3)}")
     conv = await state.messaging.open_for_buyer(buyer)
     reply = await _say(state, runner, buyer, conv.id, "Quiero hablar con una persona, por favor")
     async with state.sessions() as session:
@@ -385,7 +395,7 @@ async def test_the_worker_answers_a_buyer_and_a_replayed_send_gets_one_reply(sta
         async with asyncio.timeout(10):
             while not state.messaging.buyer_message_listeners:  # noqa: ASYNC110  (the worker attaches as it starts)
                 await asyncio.sleep(0.01)
-        buyer = Actor(shop, "buyer", "visitor-worker")
+        buyer = Actor(shop, "buyer", f"visitor-worker-{secrets.token_hex(3)}")
         conv = await state.messaging.open_for_buyer(buyer)
         await state.messaging.send(buyer, conv.id, "same-id", "How much is shipping to Germany?")
         await state.messaging.send(buyer, conv.id, "same-id", "How much is shipping to Germany?")
