@@ -22,6 +22,9 @@ from seabridge.agent.views import ProductView, VariantView
 from seabridge.db.models import Product
 
 _WORD = re.compile(r"[a-z0-9]+")
+# colours buyers name for one another: an ivory shirt is what "cream" (crème, アイボリー...) asks for
+_COLOUR_KIN = {"cream": ("cream", "ivory", "ecru"), "ivory": ("ivory", "cream", "ecru")}
+_OTHER_COLOUR = 0.4  # the weight of a product that does not come in the colour asked for
 _FIELD_WEIGHTS = {"title": 3.0, "type": 2.0, "tags": 1.5, "colors": 1.5, "attributes": 1.0}
 _K1, _B = 1.2, 0.5
 _STOP = frozenset(
@@ -132,7 +135,7 @@ class CatalogIndex:
 
     def search(self, query: SearchQuery) -> list[ProductView]:
         terms = [t for t in dict.fromkeys(_stem(w) for term in query.terms for w in words(term)) if t in self.df]
-        colors = {_stem(c) for c in query.colors}
+        colors = {kin for c in query.colors for kin in _COLOUR_KIN.get(_stem(c), (_stem(c),))}
         if not terms and not colors:
             return []
         n = len(self.docs)
@@ -143,7 +146,8 @@ class CatalogIndex:
                 continue
             if query.min_price is not None and view.max_price < query.min_price:
                 continue
-            if colors and not colors & doc.color_words:
+            coloured = not colors or bool(colors & doc.color_words)
+            if not coloured and not terms:
                 continue
             score = 0.0
             for term in terms:
@@ -154,7 +158,9 @@ class CatalogIndex:
                     score += idf * tf * (_K1 + 1) / (tf + norm)
             if terms and score == 0.0:
                 continue
-            scored.append((score, -view.id, view))
+            # a colour the product is not made in counts against it, yet the product the words name still wins
+            # over another that only shares the colour ("the linen shirt in ivory" is no ivory bath mat)
+            scored.append((score if coloured else score * _OTHER_COLOUR, -view.id, view))
         scored.sort(key=lambda item: (item[0], item[1]), reverse=True)
         return [view for _, _, view in scored[: query.limit]]
 
@@ -186,7 +192,7 @@ def product_view(product: Product) -> ProductView:
         )
         for v in product.variants
     )
-    colors = _option_values(variants, ("color", "colour"))
+    colors = _option_values(variants, ("color", "colour", "shade"))
     sizes = _option_values(variants, ("size",))
     return ProductView(
         id=product.id,

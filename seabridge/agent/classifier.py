@@ -22,6 +22,7 @@ import json
 import math
 import os
 import pickle
+import re
 import sys
 import tomllib
 from collections import Counter
@@ -44,6 +45,12 @@ _OPENERS = frozenset({"greeting"})
 # Thanks or praise that open a request ("thanks! and is it waterproof?", "love it, but can I switch it to L"):
 # set aside when what follows is a question or uses its own intent's words.
 _THANKS = frozenset({"goodbye", "feedback"})
+# Where the first clause of a message ends: thanks before a request is usually a clause of its own.
+# A contrast starts a clause too ("love it, but could you make it navy?").
+_CLAUSE = re.compile(
+    r"[,.!;:，。！；、]+\s*|\s(?:but|though|pero|mas|mais|aber|ma|però|но|ama|fakat|tapi|tetapi|nhưng|nhung)\s"
+    r"|但是|不过|けど|でも|근데|하지만|그런데|แต่|لكن"
+)
 ALPHA = 0.3
 # The n-gram features of one message are far from independent (a word and its letter pieces say the same
 # thing), so their summed log-likelihoods are scaled down before the keywords and the prior are added.
@@ -143,6 +150,21 @@ class IntentClassifier:
                 others = ("other", *_THANKS) if prediction.intent in _THANKS else ("other", prediction.intent)
                 if after.intent not in others and after.known_features >= 2 and clear:
                     return after
+            if prediction.intent in _THANKS:
+                return self._after_thanks(text, language, prediction)
+        return prediction
+
+    def _after_thanks(self, text: str, language: str, prediction: Prediction) -> Prediction:
+        """Thanks said in words that are no keyword ("great thanks, could you upgrade it to express?"): the
+        clause after it, when it plainly asks something else."""
+        parts = _CLAUSE.split(text.strip(), maxsplit=1)
+        if len(parts) < 2 or len(parts[1].strip()) < 3:
+            return prediction
+        after = self._classify(fold(parts[1]), language)
+        asks = text.rstrip().endswith(("?", "？", "؟"))
+        clear = after.intent in after.keywords or (asks and after.confidence >= 0.5)
+        if after.intent not in ("other", *_THANKS) and after.known_features >= 2 and clear:
+            return after
         return prediction
 
     def _without(self, folded: str, intent: str) -> str:

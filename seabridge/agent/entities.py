@@ -48,6 +48,8 @@ _MONEY = re.compile(
     r"(?:[$€£¥₩₫฿]|usd|eur|us\$|r\$)\s*(\d+(?:[.,]\d{1,2})?)|(\d+(?:[.,]\d{1,2})?)\s*(?:[$€£¥₩₫฿]|usd|eur|dollars?|euros?|dolares|dólares|reais|долл|евро|доллар|美元|美金|ドル|달러|ดอลลาร์|دولار|lira|tl|рубл|руб)",
     re.IGNORECASE,
 )
+# a Latin word, or a model mark of letters and digits ("65w", "m12", "gt2"): what a catalog title may hold
+_LATIN_WORD = re.compile(r"(?<![a-z0-9])(?:[a-z]+|[a-z0-9]*(?:[a-z][0-9]|[0-9][a-z])[a-z0-9]*)(?![a-z0-9])")
 _KG = ("kg", "кг", "公斤", "キロ", "㎏", "กก", "กิโล", "킬로", "키로", "كغ", "كيلو")
 _LB = ("lb", "lbs", "pound", "pounds", "фунт")
 _IN = ("in", "inch", "inches", "дюйм", '"')
@@ -312,7 +314,7 @@ def extract(text: str, readers: list[Locale]) -> Entities:
     found.colors = list(dict.fromkeys(found.colors))
     if any(t not in found.colors for t in found.terms):  # "cream cushion cover": cream is the colour
         found.terms = found.product_terms
-    found.latin_words = re.findall(r"[a-z]{3,}", folded)
+    found.latin_words = [w for w in _LATIN_WORD.findall(folded) if len(w) >= 3 or not w.isalpha()]
     return found
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from seabridge.agent import locale as locales
 from seabridge.agent.classifier import IntentClassifier, Prediction, default_classifier
 from seabridge.agent.engine import DialogueState, Reply, Turn
-from seabridge.agent.entities import Entities, extract
+from seabridge.agent.entities import Entities, eu_sizes, extract
 from seabridge.agent.handoff import hours_text, when_text
 from seabridge.agent.locale import Locale
 from seabridge.agent.text import PhraseMatcher, contains_phrase, fold, is_unspaced, tokens
@@ -55,6 +55,8 @@ _NO_PERSONAL_DATA = frozenset(
 _ORDERED_GUESSES = frozenset(
     {"product_question", "product_recommendation", "shipping_cost", "delivery_time", "refund_status"}
 )
+# How likely an order question must be for a guess at a question about an ordered product to be one.
+_ORDER_EVIDENCE = 0.15
 # Concrete requests an angry buyer still means literally.
 # Requests about one placed order: a number in the message is that order, not a status question.
 _ABOUT_AN_ORDER = ORDER_INTENTS | {"payment_problem"}
@@ -135,6 +137,7 @@ class OfflineEngine:
         intent = self.settle_intent(turn, prediction, entities)
         ctx = Context(turn, loc, entities, intent, prediction)
         ctx.intent = self.read_tone(ctx)
+        ctx.intent = self.payment_trouble(ctx)
         ctx.intent = self.placed_order(ctx)
         ctx.intent = self.human_only_evidence(ctx)
         ctx.intent = self.product_focus(ctx)
@@ -252,6 +255,18 @@ class OfflineEngine:
         return intent
 
     @staticmethod
+    def payment_trouble(ctx: Context) -> str:
+        """A way to pay named with the words of a failure is a payment problem ("PayPal won't let me pay",
+        "paid by transfer but the order is still unpaid"); so is a guess at an order or refund question that
+        only the words of a payment problem back ("the money was taken from my account")."""
+        intent, keywords = ctx.intent, ctx.prediction.keywords
+        if intent == "payment_methods" and ("payment_problem" in keywords or ctx.cue("fails")):
+            return "payment_problem"
+        if intent in ("order_status", "refund_status") and "payment_problem" in keywords and intent not in keywords:
+            return "payment_problem"
+        return intent
+
+    @staticmethod
     def human_only_evidence(ctx: Context) -> str:
         """A human-only intent hands the conversation over, so a weak guess at one gives way: to a
         specific request whose own words the message uses ("return", "which size"), or, when the
@@ -297,6 +312,9 @@ class OfflineEngine:
         intent, state, ents, tools = ctx.intent, ctx.state, ctx.entities, ctx.turn.tools
         if ents.measurements and "size_advice" in ctx.prediction.keywords and intent in PRODUCT_INTENTS:
             return "size_advice"  # "recommend me a size: waist 72"
+        available = {"product_question", "product_recommendation"} & set(ctx.prediction.keywords)
+        if intent == "size_advice" and available and (ents.sizes or eu_sizes(ctx.turn.text)) and not ents.measurements:
+            return "product_question"  # "is the L still in stock?", "¿hay stock en la talla 39?": that size's stock
         numbered = ents.order_numbers or (ents.bare_numbers and ctx.cue("order_word"))
         if intent in PRODUCT_INTENTS and numbered and not ents.product_terms and not ents.measurements:
             return state.last_intent if state.last_intent in ORDER_INTENTS else "order_status"  # "看看订单1212"
@@ -311,12 +329,15 @@ class OfflineEngine:
         if follow_up and mistaken and intent not in ctx.prediction.keywords and not unrelated:
             return "product_question"  # "and how heavy is it?" about the product just discussed
         about_one = (follow_up and not ents.product_terms) or titled
-        if intent == "discount" and about_one and not _asks_for_a_code(ctx):
-            return "product_question"  # "is that one on sale?", "any discount on the Trail Pack 40?": its price
+        # "is it compatible with...", "made of", "can it go in the dishwasher"
+        asks_a_fact = "product_question" in ctx.prediction.keywords or _names_an_attribute(ctx)
+        if intent == "discount" and (about_one or (asks_a_fact and ents.product_terms)) and not _asks_for_a_code(ctx):
+            # "is that one on sale?", "any discount on the Trail Pack 40?", "is the walnut board on sale, and
+            # what is it made of?": its price and facts
+            return "product_question"
         named = bool(ents.product_terms)
         if named and intent in _ASIDE and intent not in ctx.prediction.keywords:
             return "product_question" if state.product else "product_recommendation"  # "a mechanical keyboard?"
-        asks_a_fact = "product_question" in ctx.prediction.keywords  # "is it compatible with...", "made of"
         guessed = intent not in ctx.prediction.keywords and intent in _CONFUSABLE | {"refund_status"}
         if asks_a_fact and named and guessed and not unrelated:
             return "product_question"  # "сколько стоит разделочная доска?": the words of a fact, about a product
@@ -348,6 +369,8 @@ class OfflineEngine:
             return "order_status"
         if (intent in ORDER_INTENTS and not asked) or intent == state.pending_intent:
             return intent
+        if _asks_a_fact(ctx):
+            return intent  # "and how long is the hammock?": a fact of an ordered product, in its own words
         if not (asked or follow_up) or not turn.tools.verified:
             return intent
         short = len(tokens(fold(turn.text))) <= 8 or any(is_unspaced(c) for c in turn.text[:40])
@@ -356,6 +379,9 @@ class OfflineEngine:
         claimed = intent in ctx.prediction.keywords or ctx.cue("frustration")
         if intent in ("human_agent", "goodbye") or (not asked and intent in _OWN_TOPICS and (claimed or not short)):
             return intent
+        if intent == "complaint" and intent in ctx.prediction.keywords:
+            return intent  # "the last one arrived damaged" answers "which order?" and complains: the complaint
+            # skill finds that order
         if not asked and not short:
             return intent
         if not (ctx.entities.terms or ctx.entities.latin_words):
@@ -391,7 +417,7 @@ class OfflineEngine:
         if keywords and set(keywords) & (PRODUCT_INTENTS | {"discount", "complaint", "feedback"}):
             return False  # "is the dutch oven dishwasher safe?", "the hammock is great"
         ranked = dict(ctx.prediction.ranked)
-        if ranked.get("order_status", 0.0) + ranked.get("delivery_time", 0.0) < 0.05:
+        if ranked.get("order_status", 0.0) + ranked.get("delivery_time", 0.0) < _ORDER_EVIDENCE:
             return False  # "does the backpack I bought have a laptop sleeve?": nothing in it asks after the order
         if ctx.state.pending or not (ctx.entities.product_terms or ctx.entities.latin_words):
             return False
@@ -602,6 +628,20 @@ def _asks_for_a_code(ctx: Context) -> bool:
     """Whether the discount words of a message ask for a code or coupon (not whether one product is on sale)."""
     hits = default_classifier().keyword_hits(fold(ctx.turn.text), ctx.loc.code).get("discount", [])
     return any(word in hit for hit in hits for word in (*_CODE_WORDS, *_CODE_WORDS_UNSPACED))
+
+
+def _asks_a_fact(ctx: Context) -> bool:
+    """A product question or size question in its own words ("how long is", "is it real leather", "can it go
+    in the dishwasher"), asking nothing after an order."""
+    keywords = ctx.prediction.keywords
+    if ctx.intent not in PRODUCT_INTENTS or "order_status" in keywords:
+        return False
+    return ctx.intent in keywords or (ctx.intent == "product_question" and _names_an_attribute(ctx))
+
+
+def _names_an_attribute(ctx: Context) -> bool:
+    """Whether the message asks of a product's warranty, what it works with or how to care for it."""
+    return ctx.cue("ask_warranty") or ctx.cue("ask_compatibility") or ctx.cue("ask_care")
 
 
 def _bare_answer(ctx: Context) -> bool:

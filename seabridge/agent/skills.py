@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from decimal import Decimal
 
 from seabridge.agent.catalog import SearchQuery, words
+from seabridge.agent.entities import eu_sizes
 from seabridge.agent.offline import ORDER_INTENTS, Context, ordinal
 from seabridge.agent.views import OrderView, ProductView, ShipmentView
 
@@ -590,6 +591,8 @@ async def _focus_product(ctx: Context) -> ProductView | None:
                 state.product = product.id
                 return product
     query = _query(ctx, limit=1)
+    if state.product and query.terms and set(query.terms) <= _ASPECTS:
+        return await tools.product_details(state.product)  # "is it waterproof?", "does it work with an iPhone?"
     if query.terms:
         found = await tools.search_products(query)
         if found:
@@ -597,7 +600,35 @@ async def _focus_product(ctx: Context) -> ProductView | None:
             return found[0]
     if state.product:
         return await tools.product_details(state.product)
-    return None
+    return await _ordered_item(ctx)
+
+
+async def _ordered_item(ctx: Context) -> ProductView | None:
+    """The product of the order just talked about, when it holds one ("is this pot heavy?" after its order)."""
+    tools, state = ctx.turn.tools, ctx.state
+    if not (tools.verified and state.order):
+        return None
+    order = await tools.get_order(state.order)
+    titles = {item.split(" - ")[0] for item in order.items} if order is not None else set()
+    if len(titles) != 1:
+        return None
+    named = tools.title_matches(titles.pop())
+    if not named:
+        return None
+    product = await tools.product_details(named[0].id)
+    if product is not None:
+        state.product = product.id
+    return product
+
+
+# Catalog words that say what a product is like or works with, not what it is: asked of the product discussed,
+# they ask about it ("is it waterproof?") rather than search for another
+_ASPECTS = frozenset(
+    {
+        "waterproof", "wireless", "portable", "magnetic", "foldable", "rechargeable", "insulated", "adjustable",
+        "bluetooth", "usb", "iphone", "ipad", "android", "macbook", "apple", "samsung", "galaxy", "magsafe",
+    }
+)  # fmt: skip
 
 
 # (cue list, reply, product attribute names): facts a buyer asks of one product beyond its material and size
@@ -630,7 +661,7 @@ async def product_question(ctx: Context) -> None:
     if product.colors:
         ctx.say("product_colors", title=product.title, colors=loc.join(list(product.colors)))
     ctx.say("product_price", title=product.title, price=_price(ctx, product))
-    wanted = {v.lower() for v in [*ents.sizes, *ents.colors]}
+    wanted = {v.lower() for v in [*ents.sizes, *eu_sizes(ctx.turn.text), *ents.colors]}
     matching = [v for v in product.variants if wanted and wanted <= {value.lower() for _, value in v.options}]
     if not matching and wanted:
         matching = [v for v in product.variants if wanted & {value.lower() for _, value in v.options}]
