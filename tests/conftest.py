@@ -92,9 +92,16 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
     )
 
 
+@pytest.fixture(scope="session")
+def migrated() -> set[str]:
+    """Database URLs this session has brought to the head revision: later states skip Alembic's checks."""
+    return set()
+
+
 @pytest.fixture
-async def state(settings: Settings) -> AsyncIterator[AppState]:
-    opened = await AppState.open(settings)
+async def state(settings: Settings, migrated: set[str]) -> AsyncIterator[AppState]:
+    opened = await AppState.open(settings, run_migrations=settings.database_url not in migrated)
+    migrated.add(settings.database_url)
     await opened.start(WORKERS)
     try:
         yield opened
