@@ -69,6 +69,12 @@ class Settings(BaseSettings):
     conversation_messages_per_10s: int = Field(
         default=120, description="Messages one conversation accepts per 10 s, all participants together."
     )
+    webhook_private_networks: bool = Field(
+        default=False,
+        description="Let webhook endpoints be on loopback, private, link-local or other non-public addresses "
+        "(a store backend on Seabridge's own network). Off, such URLs are refused when registered and "
+        "deliveries to host names that resolve to them fail: a store cannot make Seabridge call its neighbours.",
+    )
     webhook_retention_days: float = Field(
         default=14.0,
         description="Dispatched outbox events and their webhook delivery log are deleted after this many days "

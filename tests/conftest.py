@@ -87,8 +87,13 @@ def database_url(request: pytest.FixtureRequest, sqlite_dir: Path) -> str:
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
     # The bot is off by default so messaging tests see only their own messages; agent tests turn it on.
+    # Webhook receivers in tests listen on loopback: private networks allowed (test_egress.py checks the guard).
     return Settings(
-        data_dir=tmp_path / "data", database_url=database_url, secret_key="test-server-key", agent_engine="off"
+        data_dir=tmp_path / "data",
+        database_url=database_url,
+        secret_key="test-server-key",
+        agent_engine="off",
+        webhook_private_networks=True,
     )
 
 

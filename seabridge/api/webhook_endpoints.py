@@ -3,10 +3,12 @@ secret, and the delivery log with manual retry. Owner or admin role only."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
+import httpx
 from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
@@ -15,6 +17,7 @@ from seabridge.api.deps import Admin, Session, State
 from seabridge.api.errors import ApiError, not_found
 from seabridge.api.schemas import MAX_ID, Cursor, Limit, ObjectId, Page, StoreSecret, after_id, errors
 from seabridge.db.conversations import WebhookDelivery, WebhookEndpoint
+from seabridge.services import egress
 from seabridge.services.webhooks import endpoint_secret_purpose
 from seabridge.storage import stores
 from seabridge.storage import webhooks as store
@@ -22,6 +25,7 @@ from seabridge.storage import webhooks as store
 router = APIRouter(prefix="/v1/webhook-endpoints", tags=["webhooks"])
 
 MAX_URL = 2048
+RESOLVE_TIMEOUT_S = 2.0
 EventType = Literal["message.created", "conversation.waiting", "conversation.assigned", "conversation.closed", "*"]
 DeliveryId = Annotated[int, Path(ge=1, le=MAX_ID, description="The delivery's id")]
 SIGNING_HELP = (
@@ -51,6 +55,32 @@ def check_url(url: str) -> str:
     except ValueError as exc:
         raise _url_error("url_port", "the URL's port is not valid") from exc
     return url
+
+
+async def _refuse_private(url: str) -> None:
+    """A 422 for a URL that can only reach non-public addresses. A name that does not resolve (yet)
+    is accepted: deliveries check again, at every connection (see services/egress.py)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    try:
+        async with asyncio.timeout(RESOLVE_TIMEOUT_S):
+            addresses = await egress.resolve(host, parts.port or (443 if parts.scheme.lower() == "https" else 80))
+    except (TimeoutError, httpx.ConnectError):
+        return
+    if addresses and not any(egress.is_public(a) for a in addresses):
+        shown = ", ".join(sorted({str(a) for a in addresses}))
+        raise ApiError(
+            422,
+            "request is not valid",
+            code="invalid_request",
+            details=[
+                {
+                    "location": ["body", "url"],
+                    "reason": f"the URL's host is not a public address ({shown}); this server does not send "
+                    "webhooks to private networks (SEABRIDGE_WEBHOOK_PRIVATE_NETWORKS)",
+                }
+            ],
+        )
 
 
 class WebhookEndpointCreate(BaseModel):
@@ -140,7 +170,11 @@ async def create_webhook_endpoint(
     body: WebhookEndpointCreate, caller: Admin, session: Session, state: State
 ) -> WebhookEndpointCreated:
     """Events of the chosen types (or `["*"]` for all) are POSTed to `url`, signed with the
-    endpoint's secret, which this answer holds. Needs the owner or admin role."""
+    endpoint's secret, which this answer holds. Needs the owner or admin role. A URL whose host
+    is (or resolves only to) a loopback, private, link-local or other non-public address is a
+    422 unless the server allows private networks (`SEABRIDGE_WEBHOOK_PRIVATE_NETWORKS`)."""
+    if not state.settings.webhook_private_networks:
+        await _refuse_private(body.url)
     endpoint = await store.create_endpoint(
         session,
         caller.store_id,

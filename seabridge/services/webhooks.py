@@ -32,6 +32,7 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from seabridge.bus.base import BusEvent
+from seabridge.services import egress
 from seabridge.services.writer import MessageWriter
 from seabridge.storage import webhooks as store
 
@@ -109,7 +110,8 @@ class WebhookDispatcher:
     jitter: float = 0.1
     rng: random.Random = field(default_factory=random.Random)
     batch: int = 50
-    transport: httpx.AsyncBaseTransport | None = None
+    transport: httpx.AsyncBaseTransport | None = None  # None: public addresses only (see egress.py) ...
+    private_networks: bool = False  # ... unless this is set
     writer: MessageWriter | None = None  # the message writer, whose thread takes SQLite's claims
     retention: timedelta | None = None  # None keeps dispatched events forever
     prune_page: int = PRUNE_PAGE
@@ -123,7 +125,12 @@ class WebhookDispatcher:
         days = state.settings.webhook_retention_days
         options.setdefault("retention", timedelta(days=days) if days > 0 else None)
         options.setdefault("writer", state.messaging.writer)
+        options.setdefault("private_networks", state.settings.webhook_private_networks)
         return cls(state.sessions, state.store_secret, **options)
+
+    def _transport(self) -> httpx.AsyncBaseTransport:
+        """The given transport (tests), else a new guarded one: a client closes its transport with it."""
+        return self.transport or egress.guarded_transport(self.private_networks)
 
     def wake(self) -> None:
         """Run a pass now (new events, a manual retry, or a test that moved the clock)."""
@@ -139,7 +146,7 @@ class WebhookDispatcher:
         listener = asyncio.create_task(self._listen(wake_on)) if wake_on is not None else None
         try:
             async with httpx.AsyncClient(
-                timeout=self.timeout_s, follow_redirects=False, transport=self.transport
+                timeout=self.timeout_s, follow_redirects=False, transport=self._transport()
             ) as http:
                 while not stop.is_set():
                     self._wake.clear()
@@ -216,7 +223,7 @@ class WebhookDispatcher:
         """One pass; True when there may be more to do right away. Tests call it directly."""
         if http is None:
             async with httpx.AsyncClient(
-                timeout=self.timeout_s, follow_redirects=False, transport=self.transport
+                timeout=self.timeout_s, follow_redirects=False, transport=self._transport()
             ) as own:
                 return await self.run_once(own)
         # The fan-out's write transaction holds SQLite's one write lock from its UPDATE to its
@@ -270,6 +277,8 @@ class WebhookDispatcher:
                 return Outcome(response.status_code, "" if response.is_success else f"HTTP {response.status_code}")
         except httpx.TimeoutException:
             return Outcome(None, "timed out")
+        except egress.BlockedAddress as exc:
+            return Outcome(None, f"refused: {exc}")
         except httpx.HTTPError as exc:
             # The class name only: httpx messages may quote the URL.
             return Outcome(None, f"request failed: {type(exc).__name__}")
