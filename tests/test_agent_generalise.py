@@ -178,3 +178,28 @@ async def test_shades_are_the_colours_of_a_product(state: AppState, shop: int) -
     chat = await _chat(state, shop)
     reply = await chat.turn("唇油有几个颜色？")  # "how many colours does the lip oil come in?"
     assert "Clear Glow" in reply.text
+
+
+async def test_in_stock_asked_of_a_whole_product_says_how_many(state: AppState, shop: int) -> None:
+    chat = await _chat(state, shop)
+    reply = await chat.turn("ポータブルSSDの在庫はありますか？")  # "is the portable SSD in stock?"
+    assert reply.intent == "product_question"
+    assert "Portable SSD USB 3.2" in reply.text and "在庫" in reply.text
+
+
+async def test_a_sale_asked_of_a_named_kind_of_product_is_its_price(state: AppState, shop: int) -> None:
+    chat = await _chat(state, shop)
+    reply = await chat.turn("La borraccia termica è in sconto?")  # "is the insulated bottle on sale?"
+    assert reply.intent == "product_question" and "Insulated Stainless Water Bottle" in reply.text
+    assert (await chat.turn("avete un codice sconto?")).intent == "discount"  # "do you have a discount code?"
+
+
+async def test_changing_a_part_of_a_product_is_no_order_change_without_an_order(state: AppState, shop: int) -> None:
+    chat = await _chat(state, shop)
+    await chat.turn("Есть умные часы?")  # "do you have smart watches?"
+    reply = await chat.turn("У часов можно поменять ремешок?")  # "can the watch's strap be changed?"
+    assert reply.intent == "product_question" and not reply.escalated
+    verified = await _chat(state, shop, "ivan.sokolova@example.net")
+    await verified.turn("что с заказом?")
+    reply = await verified.turn("Хочу поменять цвет столика на белый")  # "I want to change the table's colour"
+    assert reply.intent == "change_order" and reply.escalated

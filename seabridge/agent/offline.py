@@ -275,6 +275,8 @@ class OfflineEngine:
         human_only = ctx.turn.tools.store.human_only
         if intent in human_only and "refund_status" in prediction.keywords:
             return "refund_status"  # "I cancelled it, when do I get my money back?"
+        if intent in human_only and _about_a_product_not_an_order(ctx):
+            return "product_question"  # "can the strap of the watch be changed?" while talking about products
         if intent not in human_only or intent in prediction.keywords or intent != prediction.intent:
             return intent
         swap = len(ctx.entities.sizes) >= 2  # "the L instead of the XXL": sizes named to change, not to choose
@@ -331,9 +333,9 @@ class OfflineEngine:
         about_one = (follow_up and not ents.product_terms) or titled
         # "is it compatible with...", "made of", "can it go in the dishwasher"
         asks_a_fact = "product_question" in ctx.prediction.keywords or _names_an_attribute(ctx)
-        if intent == "discount" and (about_one or (asks_a_fact and ents.product_terms)) and not _asks_for_a_code(ctx):
-            # "is that one on sale?", "any discount on the Trail Pack 40?", "is the walnut board on sale, and
-            # what is it made of?": its price and facts
+        if intent == "discount" and (about_one or ents.product_terms) and not _asks_for_a_code(ctx):
+            # "is that one on sale?", "any discount on the Trail Pack 40?", "is the down jacket on sale?": the
+            # price and facts of a product the buyer names, not the store's promotions
             return "product_question"
         named = bool(ents.product_terms)
         if named and intent in _ASIDE and intent not in ctx.prediction.keywords:
@@ -637,6 +639,17 @@ def _asks_a_fact(ctx: Context) -> bool:
     if ctx.intent not in PRODUCT_INTENTS or "order_status" in keywords:
         return False
     return ctx.intent in keywords or (ctx.intent == "product_question" and _names_an_attribute(ctx))
+
+
+def _about_a_product_not_an_order(ctx: Context) -> bool:
+    """A product named with no placed order in sight: no order number or order word, no order talked about,
+    and a buyer who has none to change (anonymous) or is asking about products."""
+    ents, state = ctx.entities, ctx.state
+    if not ents.product_terms or ents.order_numbers or ents.bare_numbers or state.order or ctx.cue("order_word"):
+        return False
+    if state.last_intent in ORDER_INTENTS:
+        return False
+    return not ctx.turn.tools.verified or state.last_intent in PRODUCT_INTENTS
 
 
 def _names_an_attribute(ctx: Context) -> bool:

@@ -672,6 +672,14 @@ async def product_question(ctx: Context) -> None:
             ctx.say("product_in_stock", variant=label, count=count)
         else:
             ctx.say("product_out_of_stock", variant=label)
+    if not matching and product.variants and ctx.cue("ask_stock"):  # "is it in stock?": the product as a whole
+        counts = [v.in_stock for v in product.variants]
+        if any(c is None for c in counts):
+            ctx.say("product_in_stock", variant=product.title, count="✓")
+        elif any(c for c in counts if c is not None):
+            ctx.say("product_in_stock", variant=product.title, count=loc.number(sum(c for c in counts if c)))
+        else:
+            ctx.say("product_out_of_stock", variant=product.title)
     ctx.fact(f"asked about {product.title}")
 
 
