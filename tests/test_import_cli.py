@@ -121,16 +121,42 @@ BAD_FILES: dict[str, tuple[Callable[[Path], None], str]] = {
 }
 
 
+@pytest.fixture(scope="module")
+def imported(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], tuple[Path, Path]]:
+    """`imported(database_url)`: the fixture shop as imported by the CLI, once per backend for the module.
+
+    Returns the imported folder (not to be changed) and the data directory. A bad import is refused
+    whole, so the stores stay as imported; a test whose bad import changed them fails its own snapshot."""
+    done: dict[str, tuple[Path, Path]] = {}
+
+    def get(database_url: str) -> tuple[Path, Path]:
+        if database_url not in done:
+            root = tmp_path_factory.mktemp("imported")
+            folder = root / "shop"
+            shutil.copytree(FIXTURE, folder)
+            toml = folder / "store.toml"
+            toml.write_text(toml.read_text().replace("Lumen Outfitters", f"Lumen Outfitters {root.name}"))
+            good = run_cli(["store", "import", str(folder)], database_url, root / "data")
+            assert good.returncode == 0, good.stderr
+            done[database_url] = folder, root / "data"
+        return done[database_url]
+
+    return get
+
+
 @pytest.mark.parametrize("kind", list(BAD_FILES))
-def test_bad_file_changes_nothing_and_reports_rows(kind: str, shop: Path, database_url: str, tmp_path: Path) -> None:
-    good = run_cli(["store", "import", str(shop)], database_url, tmp_path / "data")
-    assert good.returncode == 0, good.stderr
+def test_bad_file_changes_nothing_and_reports_rows(
+    kind: str, imported: Callable[[str], tuple[Path, Path]], database_url: str, tmp_path: Path
+) -> None:
+    good, data_dir = imported(database_url)
+    shop = tmp_path / "shop"
+    shutil.copytree(good, shop)  # the same store, by name, as the one in the database
     before = snapshot(database_url)
 
     corrupt, expected = BAD_FILES[kind]
     corrupt(shop)
     report = tmp_path / "errors.csv"
-    bad = run_cli(["store", "import", str(shop), "--report", str(report)], database_url, tmp_path / "data")
+    bad = run_cli(["store", "import", str(shop), "--report", str(report)], database_url, data_dir)
 
     assert bad.returncode == 1, bad.stdout
     assert "nothing was changed" in bad.stderr
