@@ -39,9 +39,14 @@ class Bus(ABC):
     @abstractmethod
     async def close(self) -> None: ...
 
-    @abstractmethod
     async def publish(self, event: BusEvent) -> None:
         """Hand an event to every process (this one included). Never raises for transport errors."""
+        self.publish_nowait(event)
+
+    @abstractmethod
+    def publish_nowait(self, event: BusEvent) -> None:
+        """`publish` without a coroutine: every bus hands events over without waiting (a networked
+        bus buffers them for its sender task), so a caller with no loop turn to spare calls this."""
 
     @abstractmethod
     def events(self) -> AsyncIterator[BusEvent]:

@@ -23,7 +23,7 @@ class MemoryBus(Bus):
         for queue in self._subscribers:
             queue.put_nowait(None)
 
-    async def publish(self, event: BusEvent) -> None:
+    def publish_nowait(self, event: BusEvent) -> None:
         for listener in self._listeners:
             try:
                 listener(event)

@@ -108,7 +108,7 @@ class NatsJetStreamBus(Bus):
                 await self._client.close()
         self._subscribers.close()
 
-    async def publish(self, event: BusEvent) -> None:
+    def publish_nowait(self, event: BusEvent) -> None:
         if self._closed:
             return
         self._subscribers.deliver(event)

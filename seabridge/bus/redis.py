@@ -154,7 +154,7 @@ class RedisStreamsBus(Bus):
             await self._client.aclose()
         self._subscribers.close()
 
-    async def publish(self, event: BusEvent) -> None:
+    def publish_nowait(self, event: BusEvent) -> None:
         if self._closed:
             return
         self._subscribers.deliver(event)

@@ -60,7 +60,15 @@ from seabridge.messaging.frames import (
 from seabridge.messaging.hub import Hub, ParticipantKey, SeqCursor, Step, presence_event, visible, wire_message
 from seabridge.messaging.protocol import Connection, ConnectionState, ProtocolConfig, SessionInfo
 from seabridge.messaging.sockets import WRITE_TIMEOUT_S, Socket
-from seabridge.services.messaging import Actor, Forbidden, NotFound, RateLimited, Rejected, message_payload
+from seabridge.services.messaging import (
+    Actor,
+    Forbidden,
+    NotFound,
+    RateLimited,
+    Rejected,
+    SendResult,
+    message_payload,
+)
 from seabridge.state import AppState
 from seabridge.storage import agents
 
@@ -85,7 +93,8 @@ class Peer:
         self.conn = Connection(config)
         self.actor: Actor | None = None
         self.store_id: int | None = None  # the actor's store, read by the hub for every event: a plain attribute
-        self._sends: deque[asyncio.Task[None]] = deque()  # pipelined sends, oldest first
+        self._sends = 0  # pipelined sends handed to the writer, not yet answered
+        self._sends_changed: asyncio.Future[None] | None = None  # a waiter for `_sends` to fall
         self._inbox: deque[BusEvent] = deque()  # events waiting for the deliverer, in order
         self._deliverer: asyncio.Task[None] | None = None  # runs only while `_inbox` has events
         self._cursor = SeqCursor()
@@ -126,11 +135,11 @@ class Peer:
                 self._timer = None
             # Sends already handed to the writer finish (stored, acked if still possible, published).
             if self._sends:
-                await asyncio.wait(self._sends, timeout=WRITE_TIMEOUT_S)
-            tasks = {*self._sends, *([self._deliverer] if self._deliverer is not None else [])}
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._sends_below(1), WRITE_TIMEOUT_S)
+            if self._deliverer is not None:
+                self._deliverer.cancel()
+                await asyncio.gather(self._deliverer, return_exceptions=True)
             await self._leave_all()
             self.conn.socket_closed()
 
@@ -242,7 +251,7 @@ class Peer:
                 await self._pipeline(event)
                 continue
             if self._sends and not isinstance(event, Outgoing | ProtocolViolation):
-                await asyncio.wait(self._sends)  # every other request waits for the sends before it
+                await self._sends_below(1)  # every other request waits for the sends before it
             if isinstance(event, AuthRequested):
                 await self._handle(await self._authenticate(event.token))
             elif isinstance(event, SubscribeRequested):
@@ -332,58 +341,72 @@ class Peer:
             await self._state.bus.publish(presence_event(self.actor.store_id, cid, self.participant, "offline"))
 
     async def _pipeline(self, request: SendRequested) -> None:
-        """Hand the send to the writer and go on reading; its ack is sent when its commit is done."""
-        while len(self._sends) >= SENDS_IN_FLIGHT:
-            await asyncio.wait({self._sends[0]})
-        # Tasks start in creation order, so sends reach the writer in the order they were received.
-        task = asyncio.create_task(self._store_and_ack(request))  # unnamed: naming costs on this path
-        self._sends.append(task)
-        task.add_done_callback(self._send_done)
+        """Hand the send to the writer and go on reading; its ack is sent when its commit is done.
 
-    def _send_done(self, task: asyncio.Task[None]) -> None:
-        with contextlib.suppress(ValueError):
-            self._sends.remove(task)
-
-    async def _store_and_ack(self, request: SendRequested) -> None:
-        try:
-            await self._store(request)
-        except Exception:
-            log.exception("websocket send failed")
-            self._fault()
-
-    async def _store(self, request: SendRequested) -> None:
+        No task per send: the writer calls `_stored` when the batch holding it is committed, in
+        the same turn of the loop (sends reach the writer in the order they were received, and
+        batches keep that order, so acks do too)."""
+        while self._sends >= SENDS_IN_FLIGHT:
+            await self._sends_below(SENDS_IN_FLIGHT)
         actor = self.actor
         cid = _conversation_id(request.conversation_id)
         assert actor is not None and cid is not None  # the core only accepts subscribed ids
         ref = request.client_msg_id
         try:
-            result = await self._state.messaging.send(
-                actor, cid, ref, request.text, attachments=[{"id": a} for a in request.attachments]
+            self._state.messaging.begin_send(
+                actor,
+                cid,
+                ref,
+                request.text,
+                [{"id": a} for a in request.attachments],
+                lambda outcome: self._stored(request, outcome),
             )
-        except Rejected as exc:
-            self._send(
-                ErrorFrame(code=ErrorCode.REJECTED, message="message refused", ref=ref, reasons=list(exc.reasons))
-            )
+        except Exception as exc:
+            self._refused(ref, exc)
             return
-        except NotFound:
-            self._emit(self.conn.send_error(ErrorCode.NOT_FOUND, "no such conversation", ref=ref))
+        self._sends += 1
+
+    async def _sends_below(self, limit: int) -> None:
+        """Until fewer than `limit` sends wait for their commit."""
+        while self._sends >= limit:
+            if self._sends_changed is None or self._sends_changed.done():
+                self._sends_changed = asyncio.get_running_loop().create_future()
+            await asyncio.shield(self._sends_changed)
+
+    def _stored(self, request: SendRequested, outcome: SendResult | Exception) -> None:
+        """The writer's answer to one send: the ack, or the error frame."""
+        self._sends -= 1
+        if self._sends_changed is not None and not self._sends_changed.done():
+            self._sends_changed.set_result(None)
+        if isinstance(outcome, Exception):
+            self._refused(request.client_msg_id, outcome)
             return
-        except Forbidden:
-            self._emit(self.conn.send_error(ErrorCode.FORBIDDEN, "not allowed", ref=ref))
-            return
-        except RateLimited as exc:
-            retry_ms = int(exc.retry_after_s * 1000)
-            self._send(ErrorFrame(code=ErrorCode.RATE_LIMITED, message=str(exc), ref=ref, retry_after_ms=retry_ms))
-            return
-        m = result.message
+        m = outcome.message
         ack = AckFrame.model_construct(  # our own values, the ones just stored: nothing to validate
-            client_msg_id=ref,
+            client_msg_id=request.client_msg_id,
             conversation_id=request.conversation_id,
             seq=m.seq,
             message_id=str(m.id),
-            duplicate=result.duplicate,
+            duplicate=outcome.duplicate,
         )
         self._send(ack)
+
+    def _refused(self, ref: str, exc: Exception) -> None:
+        """A send that was not stored: the error frame that says why (a fault for anything unexpected)."""
+        if isinstance(exc, Rejected):
+            self._send(
+                ErrorFrame(code=ErrorCode.REJECTED, message="message refused", ref=ref, reasons=list(exc.reasons))
+            )
+        elif isinstance(exc, NotFound):
+            self._emit(self.conn.send_error(ErrorCode.NOT_FOUND, "no such conversation", ref=ref))
+        elif isinstance(exc, Forbidden):
+            self._emit(self.conn.send_error(ErrorCode.FORBIDDEN, "not allowed", ref=ref))
+        elif isinstance(exc, RateLimited):
+            retry_ms = int(exc.retry_after_s * 1000)
+            self._send(ErrorFrame(code=ErrorCode.RATE_LIMITED, message=str(exc), ref=ref, retry_after_ms=retry_ms))
+        else:
+            log.error("websocket send failed", exc_info=exc)
+            self._fault()
 
     async def _typing_or_read(self, request: TypingChanged | ReadUpTo) -> None:
         actor = self.actor

@@ -156,6 +156,51 @@ class MessagingService:
         kind: str = "text",
         data: dict[str, Any] | None = None,
     ) -> SendResult:
+        item = self._prepare(actor, conversation_id, client_msg_id, text, attachments, language, kind, data)
+        try:
+            message, duplicate = await self.writer.submit(item)
+        except ConversationMissing as exc:
+            raise NotFound(str(exc)) from exc
+        return self._stored(actor, SendResult(message, duplicate), text)
+
+    def begin_send(
+        self,
+        actor: Actor,
+        conversation_id: int,
+        client_msg_id: str,
+        text: str,
+        attachments: list[dict[str, Any]],
+        on_done: Callable[[SendResult | Exception], None],
+    ) -> None:
+        """`send` of a text message without a coroutine: checked and queued for the writer now (raising
+        as `send` does: RateLimited, Rejected, Forbidden), then `on_done` is called by the writer with
+        the result, once published, or the error (NotFound), with no turn of the loop in between.
+        The WebSocket transport's path, where each send would otherwise cost a task and two loop turns."""
+        item = self._prepare(actor, conversation_id, client_msg_id, text, attachments, "", "text", None)
+
+        def done(outcome: tuple[Message, bool] | Exception) -> None:
+            if isinstance(outcome, ConversationMissing):
+                on_done(NotFound(str(outcome)))
+            elif isinstance(outcome, Exception):
+                on_done(outcome)
+            else:
+                on_done(self._stored(actor, SendResult(*outcome), text))
+
+        item.on_done = done
+        self.writer.enqueue(item)
+
+    def _prepare(
+        self,
+        actor: Actor,
+        conversation_id: int,
+        client_msg_id: str,
+        text: str,
+        attachments: list[dict[str, Any]] | None,
+        language: str,
+        kind: str,
+        data: dict[str, Any] | None,
+    ) -> PendingSend:
+        """The checks before storage (rate, language, moderation: masking happens here) and the writer's item."""
         if actor.kind in ("buyer", "agent") and not self.conversation_limit.allow(conversation_id):
             raise RateLimited(self.conversation_limit.window_s)
         if not language and kind in ("text", "note"):
@@ -193,18 +238,16 @@ class MessagingService:
                 data or {},
             ),
         )
-        try:
-            message, duplicate = await self.writer.submit(item)
-        except ConversationMissing as exc:
-            raise NotFound(str(exc)) from exc
-        result = SendResult(message, duplicate)
-        if not result.duplicate and result.message.status == "delivered":
-            await self.bus.publish(
-                BusEvent(
-                    actor.store_id, conversation_id, "message", message_payload(result.message), result.message.seq
-                )
+        return item
+
+    def _stored(self, actor: Actor, result: SendResult, text: str) -> SendResult:
+        """After the commit: publish a new delivered message, start its translation, tell the listeners."""
+        message = result.message
+        if not result.duplicate and message.status == "delivered":
+            self.bus.publish_nowait(
+                BusEvent(actor.store_id, message.conversation_id, "message", message_payload(message), message.seq)
             )
-            if kind == "text" and result.message.text and not isinstance(self.translator, NoTranslator):
+            if message.kind == "text" and message.text and not isinstance(self.translator, NoTranslator):
                 # Delivery never waits for translation: it follows as a message_updated event.
                 task = asyncio.create_task(self._translate(result.message))
                 self._tasks.add(task)

@@ -71,13 +71,34 @@ class PendingSend:
     kind: str
     one_by_one: Callable[[], Awaitable[tuple[Message, bool]]]  # the slow path, used if the batch conflicts
     data: dict[str, Any] = field(default_factory=dict)
-    future: asyncio.Future[tuple[Message, bool]] = field(
-        default_factory=lambda: asyncio.get_running_loop().create_future()
-    )
+    # Who hears the outcome: `on_done`, called by the writer as soon as the outcome is known (no loop
+    # turn in between), else the future that `MessageWriter.submit` awaits.
+    on_done: Callable[[Outcome], None] | None = None
+    future: asyncio.Future[tuple[Message, bool]] | None = None
+    resolved: bool = False
 
     @property
     def key(self) -> tuple[int, str, str, str]:
         return (self.conversation_id, self.actor_kind, self.actor_ref, self.client_msg_id)
+
+    def resolve(self, outcome: Outcome) -> None:
+        """The stored message (and whether it was a repeat) or the error; only the first call counts."""
+        if self.resolved:
+            return
+        self.resolved = True
+        if self.on_done is not None:
+            try:
+                self.on_done(outcome)
+            except Exception:  # the sender's trouble (its socket, say), never the writer's
+                log.exception("a send's completion failed", extra={"conversation_id": self.conversation_id})
+        elif self.future is not None and not self.future.done():
+            if isinstance(outcome, Exception):
+                self.future.set_exception(outcome)
+            else:
+                self.future.set_result(outcome)
+
+
+Outcome = tuple[Message, bool] | Exception
 
 
 class ConversationMissing(Exception):
@@ -105,11 +126,18 @@ class MessageWriter:
             self._loop_thread = _LoopThread(bind.url)
 
     async def submit(self, item: PendingSend) -> tuple[Message, bool]:
+        """Queue `item` and wait for its outcome."""
+        future: asyncio.Future[tuple[Message, bool]] = asyncio.get_running_loop().create_future()
+        item.future = future
+        self.enqueue(item)
+        return await future
+
+    def enqueue(self, item: PendingSend) -> None:
+        """Queue `item`; its `on_done` hears the outcome (see `PendingSend`)."""
         self._queue.append(item)
         self._wake.set()
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._run(), name="message-writer")
-        return await item.future
 
     async def exclusive(self, fn: Callable[[sqlite3.Connection, Any], T], now: datetime) -> T | None:
         """On SQLite, `fn(connection, now as the database stores it)` in a transaction of the writer's own
@@ -159,26 +187,18 @@ class MessageWriter:
             return
         except Exception as exc:  # the database is down or similar: every sender gets the error
             for item in batch:
-                if not item.future.done():
-                    item.future.set_exception(exc)
+                item.resolve(exc)
             return
         for item, outcome in zip(batch, results, strict=True):
-            if item.future.done():
-                continue
-            if isinstance(outcome, Exception):
-                item.future.set_exception(outcome)
-            else:
-                item.future.set_result(outcome)
+            item.resolve(outcome)
 
     async def _one(self, item: PendingSend) -> None:
         try:
             result = await item.one_by_one()
         except Exception as exc:
-            if not item.future.done():
-                item.future.set_exception(exc)
+            item.resolve(exc)
             return
-        if not item.future.done():
-            item.future.set_result(result)
+        item.resolve(result)
 
     async def _write_batch(self, batch: list[PendingSend]) -> list[tuple[Message, bool] | Exception]:
         now = datetime.now(UTC)
