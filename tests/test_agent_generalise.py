@@ -187,11 +187,14 @@ async def test_in_stock_asked_of_a_whole_product_says_how_many(state: AppState, 
     assert "Portable SSD USB 3.2" in reply.text and "在庫" in reply.text
 
 
-async def test_a_sale_asked_of_a_named_kind_of_product_is_its_price(state: AppState, shop: int) -> None:
+async def test_a_sale_asked_of_a_kind_of_product_is_about_promotions_unless_a_fact_is_asked(
+    state: AppState, shop: int
+) -> None:
     chat = await _chat(state, shop)
-    reply = await chat.turn("La borraccia termica è in sconto?")  # "is the insulated bottle on sale?"
+    category = await chat.turn("Avete sconti sulle giacche?")  # "any discounts on jackets?": not one product
+    assert category.intent in ("discount", "product_recommendation")
+    reply = await chat.turn("la borraccia termica è in sconto? quanto pesa?")  # "...on sale? how heavy is it?"
     assert reply.intent == "product_question" and "Insulated Stainless Water Bottle" in reply.text
-    assert (await chat.turn("avete un codice sconto?")).intent == "discount"  # "do you have a discount code?"
 
 
 async def test_changing_a_part_of_a_product_is_no_order_change_without_an_order(state: AppState, shop: int) -> None:
@@ -203,3 +206,34 @@ async def test_changing_a_part_of_a_product_is_no_order_change_without_an_order(
     await verified.turn("что с заказом?")
     reply = await verified.turn("Хочу поменять цвет столика на белый")  # "I want to change the table's colour"
     assert reply.intent == "change_order" and reply.escalated
+
+
+async def test_a_product_with_sizes_lists_them_unless_one_is_named(state: AppState, shop: int) -> None:
+    chat = await _chat(state, shop)
+    reply = await chat.turn("¿De qué material es la camisa de lino de cuello camp?")
+    assert "XS" in reply.text and "XXL" in reply.text
+
+
+async def test_a_payment_problem_finds_the_order_by_its_place_or_its_product(state: AppState, shop: int) -> None:
+    chat = await _chat(state, shop, "jack.ryan@example.com")  # three orders, #1206 the newest
+    reply = await chat.turn("I was charged twice for my last order")
+    assert reply.intent == "payment_problem" and "#1206" in reply.text
+    chat = await _chat(state, shop, "amartin@mail.example")
+    asked = await chat.turn("Bonjour, on m'a débité deux fois")  # "I was charged twice": which order?
+    assert asked.intent == "payment_problem"
+    answer = await chat.turn("la dernière")  # "the last one" of those listed
+    assert answer.intent == "payment_problem" and "#" in answer.text
+
+
+async def test_the_second_product_shown_is_the_one_asked_about(state: AppState, shop: int) -> None:
+    chat = await _chat(state, shop)
+    shown = await chat.turn("do you have headphones?")
+    assert shown.intent == "product_recommendation" and len(shown.products) >= 2
+    reply = await chat.turn("what is the second one made of?")
+    assert reply.intent == "product_question" and reply.products[0].title == shown.products[1].title
+
+
+async def test_a_fact_of_a_bought_item_in_chinese_is_a_product_question(state: AppState, shop: int) -> None:
+    chat = await _chat(state, shop)
+    reply = await chat.turn("我收到的耳机怎么连接手机？")  # "how do the headphones I received connect to my phone?"
+    assert reply.intent == "product_question"

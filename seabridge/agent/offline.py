@@ -333,9 +333,9 @@ class OfflineEngine:
         about_one = (follow_up and not ents.product_terms) or titled
         # "is it compatible with...", "made of", "can it go in the dishwasher"
         asks_a_fact = "product_question" in ctx.prediction.keywords or _names_an_attribute(ctx)
-        if intent == "discount" and (about_one or ents.product_terms) and not _asks_for_a_code(ctx):
-            # "is that one on sale?", "any discount on the Trail Pack 40?", "is the down jacket on sale?": the
-            # price and facts of a product the buyer names, not the store's promotions
+        if intent == "discount" and (about_one or (asks_a_fact and ents.product_terms)) and not _asks_for_a_code(ctx):
+            # "is that one on sale?", "any discount on the Trail Pack 40?", "is the walnut board on sale, and what
+            # is it made of?": the price and facts of a product the buyer names, not the store's promotions
             return "product_question"
         named = bool(ents.product_terms)
         if named and intent in _ASIDE and intent not in ctx.prediction.keywords:
@@ -686,6 +686,57 @@ def _buyer_tz(turn: Turn) -> str:
 
 
 _ORDINALS = {
+    1: (
+        "second",
+        "2nd",
+        "segundo",
+        "segunda",
+        "deuxieme",
+        "zweite",
+        "secondo",
+        "seconda",
+        "второй",
+        "вторая",
+        "второе",
+        "вторую",
+        "ikinci",
+        "kedua",
+        "2つ目",
+        "二つ目",
+        "2番目",
+        "二番目",
+        "두 번째",
+        "두번째",
+        "2번째",
+        "第二",
+        "ที่สอง",
+        "الثاني",
+        "الثانية",
+    ),
+    2: (
+        "third",
+        "3rd",
+        "tercero",
+        "tercera",
+        "terceiro",
+        "terceira",
+        "troisieme",
+        "dritte",
+        "terzo",
+        "terza",
+        "трет",
+        "ucuncu",
+        "ketiga",
+        "3つ目",
+        "三つ目",
+        "3番目",
+        "세 번째",
+        "세번째",
+        "第三",
+        "ที่สาม",
+        "الثالث",
+        "الثالثة",
+    ),
     0: (
         "first",
         "1st",

@@ -418,13 +418,12 @@ async def payment_problem(ctx: Context) -> None:
     ctx.note = True
     if not tools.verified:
         return
-    number = (ents.order_numbers or ents.bare_numbers or [""])[0] or state.order
+    number = (ents.order_numbers or ents.bare_numbers or [""])[0]
     order = await tools.get_order(number) if number else None
     if order is None and not number:
         orders = await tools.list_orders()
-        unpaid = [o for o in orders if o.financial_status in ("pending", "authorized")]
-        order = unpaid[0] if len(unpaid) == 1 else orders[0] if len(orders) == 1 else None
-        if order is None and orders and not answering:  # "I was charged twice": for which order?
+        order = await _payment_order(ctx, orders, answering)
+        if order is None and orders:  # "I was charged twice": for which order?
             shown = orders[:3]
             state.listed = [o.number for o in shown]
             _ask(ctx, "which_order", "payment_which_order", orders="; ".join(_choices(ctx, shown)))
@@ -439,6 +438,27 @@ async def payment_problem(ctx: Context) -> None:
         ctx.say("payment_paid", order=order.number, total=total)
     ctx.say("payment_problem_order", order=order.number)
     ctx.fact(f"payment problem on {order.number} (payment {order.financial_status})")
+
+
+async def _payment_order(ctx: Context, orders: list[OrderView], answering: bool) -> OrderView | None:
+    """The order a payment problem is about: the one whose product is named, the one picked from the list
+    or called the last (newest) or first, the one talked about, the only unpaid one, the only one."""
+    state = ctx.state
+    if len(orders) > 1:
+        named = await _order_naming(ctx, orders)
+        if named is not None:
+            return named
+    pick = ordinal(ctx.turn.text)
+    if pick is not None and orders:
+        listed = _offered(state.listed, orders) if answering else orders[::-1]  # newest first: "my last order"
+        if -len(listed) <= pick < len(listed):
+            return listed[pick]
+    if state.order:
+        order = await ctx.turn.tools.get_order(state.order)
+        if order is not None:
+            return order
+    unpaid = [o for o in orders if o.financial_status in ("pending", "authorized")]
+    return unpaid[0] if len(unpaid) == 1 else orders[0] if len(orders) == 1 else None
 
 
 async def invoice(ctx: Context) -> None:
@@ -586,7 +606,8 @@ async def _focus_product(ctx: Context) -> ProductView | None:
             wanted = {c.lower() for c in ents.colors}
             shown = [p for p in shown if wanted & {c.lower() for c in p.colors}] or shown
         if shown:
-            product = await tools.product_details(shown[pick if pick is not None else 0].id)
+            index = pick if pick is not None and -len(shown) <= pick < len(shown) else 0
+            product = await tools.product_details(shown[index].id)
             if product is not None:
                 state.product = product.id
                 return product
@@ -660,8 +681,10 @@ async def product_question(ctx: Context) -> None:
         ctx.say("product_dimensions", title=product.title, dimensions=dimensions)
     if product.colors:
         ctx.say("product_colors", title=product.title, colors=loc.join(list(product.colors)))
-    ctx.say("product_price", title=product.title, price=_price(ctx, product))
     wanted = {v.lower() for v in [*ents.sizes, *eu_sizes(ctx.turn.text), *ents.colors]}
+    if product.sizes and not wanted & {s.lower() for s in product.sizes}:
+        ctx.say("product_sizes", title=product.title, sizes=loc.join(list(product.sizes)))
+    ctx.say("product_price", title=product.title, price=_price(ctx, product))
     matching = [v for v in product.variants if wanted and wanted <= {value.lower() for _, value in v.options}]
     if not matching and wanted:
         matching = [v for v in product.variants if wanted & {value.lower() for _, value in v.options}]
