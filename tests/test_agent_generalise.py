@@ -237,3 +237,16 @@ async def test_a_fact_of_a_bought_item_in_chinese_is_a_product_question(state: A
     chat = await _chat(state, shop)
     reply = await chat.turn("我收到的耳机怎么连接手机？")  # "how do the headphones I received connect to my phone?"
     assert reply.intent == "product_question"
+
+
+async def test_a_size_and_a_colour_named_ask_for_that_variant(state: AppState, shop: int) -> None:
+    chat = await _chat(state, shop)
+    reply = await chat.turn("¿Tienen la camisa de lino de cuello camp en negro talla M?")
+    assert reply.intent == "product_question"
+    assert "Linen Blend Camp Collar Shirt" in reply.text
+
+
+async def test_ring_sizes_are_a_products_sizes(state: AppState, shop: int) -> None:
+    chat = await _chat(state, shop)
+    reply = await chat.turn("What is the Opal Inlay Band Ring made of?")
+    assert "US 7" in reply.text

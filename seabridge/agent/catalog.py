@@ -214,6 +214,6 @@ def _option_values(variants: tuple[VariantView, ...], names: tuple[str, ...]) ->
     seen: dict[str, None] = {}
     for variant in variants:
         for name, value in variant.options:
-            if name.lower() in names:
+            if name.lower() in names or (name.lower().split()[-1:] == ["size"] and "size" in names):  # "Ring Size"
                 seen.setdefault(value, None)
     return tuple(seen)

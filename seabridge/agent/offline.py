@@ -315,7 +315,9 @@ class OfflineEngine:
         if ents.measurements and "size_advice" in ctx.prediction.keywords and intent in PRODUCT_INTENTS:
             return "size_advice"  # "recommend me a size: waist 72"
         available = {"product_question", "product_recommendation"} & set(ctx.prediction.keywords)
-        if intent == "size_advice" and available and (ents.sizes or eu_sizes(ctx.turn.text)) and not ents.measurements:
+        sized = ents.sizes or eu_sizes(ctx.turn.text)
+        variant = sized and (available or ents.colors)  # "in black, size 42?": one variant asked for
+        if intent == "size_advice" and variant and not ents.measurements:
             return "product_question"  # "is the L still in stock?", "¿hay stock en la talla 39?": that size's stock
         numbered = ents.order_numbers or (ents.bare_numbers and ctx.cue("order_word"))
         if intent in PRODUCT_INTENTS and numbered and not ents.product_terms and not ents.measurements:
