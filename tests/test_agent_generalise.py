@@ -134,6 +134,8 @@ async def test_a_complaint_after_a_calm_question_does_not_hand_over_yet(state: A
     [
         "the jacket looks great but could you make it navy",
         "awesome, thanks! I'd also like to add a phone case to that order",
+        "great service btw i want to switch to a medium",
+        "thanks for the quick reply, I'd like to amend my order",
     ],
 )
 async def test_praise_before_a_change_to_the_order_is_the_change(state: AppState, shop: int, change: str) -> None:
