@@ -252,3 +252,11 @@ async def test_ring_sizes_are_a_products_sizes(state: AppState, shop: int) -> No
     chat = await _chat(state, shop)
     reply = await chat.turn("What is the Opal Inlay Band Ring made of?")
     assert "US 7" in reply.text
+
+
+async def test_an_option_value_named_asks_for_that_variant(state: AppState, shop: int) -> None:
+    chat = await _chat(state, shop)
+    reply = await chat.turn("Il caricatore GaN da 65W con spina UK plug è disponibile?")
+    assert "65W GaN USB-C Charger (3 Ports) – UK Plug" in reply.text
+    reply = await chat.turn("ポータブルSSDの2TBは在庫ありますか？")  # "is the 2 TB portable SSD in stock?"
+    assert "Portable SSD USB 3.2 – 2 TB" in reply.text

@@ -14,6 +14,7 @@ from decimal import Decimal
 from seabridge.agent.catalog import SearchQuery, words
 from seabridge.agent.entities import eu_sizes
 from seabridge.agent.offline import ORDER_INTENTS, Context, ordinal
+from seabridge.agent.text import fold
 from seabridge.agent.views import OrderView, ProductView, ShipmentView
 
 Skill = Callable[[Context], Awaitable[None]]
@@ -681,7 +682,7 @@ async def product_question(ctx: Context) -> None:
         ctx.say("product_dimensions", title=product.title, dimensions=dimensions)
     if product.colors:
         ctx.say("product_colors", title=product.title, colors=loc.join(list(product.colors)))
-    wanted = {v.lower() for v in [*ents.sizes, *eu_sizes(ctx.turn.text), *ents.colors]}
+    wanted = {v.lower() for v in [*ents.sizes, *eu_sizes(ctx.turn.text), *ents.colors]} | _named_options(ctx, product)
     if product.sizes and not wanted & {s.lower() for s in product.sizes}:
         ctx.say("product_sizes", title=product.title, sizes=loc.join(list(product.sizes)))
     ctx.say("product_price", title=product.title, price=_price(ctx, product))
@@ -704,6 +705,14 @@ async def product_question(ctx: Context) -> None:
         else:
             ctx.say("product_out_of_stock", variant=product.title)
     ctx.fact(f"asked about {product.title}")
+
+
+def _named_options(ctx: Context, product: ProductView) -> set[str]:
+    """Option values of the product the message names beyond sizes and colours ("1 TB", "UK Plug", "500 mm"),
+    spaces aside; short ones ("S", "M") are left to the size reader."""
+    said = "".join(fold(ctx.turn.text).split())
+    values = {value for v in product.variants for _, value in v.options}
+    return {v.lower() for v in values if len(compact := "".join(fold(v).split())) >= 3 and compact in said}
 
 
 async def product_recommendation(ctx: Context) -> None:
