@@ -27,6 +27,7 @@ from seabridge.workers import WORKERS
 
 BACKENDS = [b.strip() for b in os.environ.get("SEABRIDGE_TEST_BACKENDS", "sqlite,postgresql").split(",") if b.strip()]
 PG_SERVER = os.environ.get("SEABRIDGE_TEST_PG", "postgresql://postgres@127.0.0.1:5432")
+EVAL_STORE = Path(__file__).resolve().parent.parent / "evals" / "store"
 
 STORE_TOML = """\
 name = "{name}"
@@ -145,3 +146,24 @@ async def make_store(state: AppState, files: dict[str, bytes] | None = None, nam
 @pytest.fixture
 async def store(state: AppState) -> StoreHandle:
     return await make_store(state)
+
+
+@pytest.fixture(scope="session")
+def eval_stores() -> dict[str, int]:
+    """The evaluation store's id per database URL, once imported this session."""
+    return {}
+
+
+@pytest.fixture
+async def eval_store(state: AppState, database_url: str, eval_stores: dict[str, int]) -> int:
+    """The frozen evaluation store (evals/store), imported by the first test that asks on each backend:
+    the import takes seconds. It is shared, so tests keep apart as buyers do (each opens its own
+    conversations as a new visitor) and change none of its products, customers or orders."""
+    if database_url not in eval_stores:
+        files = {p.name: p.read_bytes() for p in EVAL_STORE.iterdir() if p.is_file()}
+        name = f"Eval Store {secrets.token_hex(4)}"
+        files["store.toml"] = files["store.toml"].replace(
+            b'name = "Harbor & Pine Trading"', f'name = "{name}"'.encode()
+        )
+        eval_stores[database_url] = (await make_store(state, files)).id
+    return eval_stores[database_url]

@@ -32,19 +32,11 @@ from seabridge.state import AppState
 from seabridge.storage import agent as agent_store
 from seabridge.storage import conversations as conv_store
 from seabridge.storage import customers, stores
-from tests.conftest import make_store
 
 ROOT = Path(__file__).resolve().parent.parent
 STORE = ROOT / "evals" / "store"
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
 LANGUAGES = ("en", "es", "pt", "fr", "de", "it", "ru", "ar", "tr", "ja", "ko", "zh", "th", "vi", "id")
-
-
-def _store_files() -> dict[str, bytes]:
-    files = {p.name: p.read_bytes() for p in STORE.iterdir() if p.is_file()}
-    name = f"Agent Store {secrets.token_hex(4)}"
-    files["store.toml"] = files["store.toml"].replace(b'name = "Harbor & Pine Trading"', f'name = "{name}"'.encode())
-    return files
 
 
 def _facts() -> tuple[dict[str, list[str]], dict[str, list[str]], dict[str, str]]:
@@ -63,19 +55,10 @@ def _facts() -> tuple[dict[str, list[str]], dict[str, list[str]], dict[str, str]
     return orders, tracking, owner
 
 
-@pytest.fixture(scope="module")
-def imported() -> dict[str, int]:
-    """The evaluation store's id per database, for the module: importing it takes seconds per test."""
-    return {}
-
-
 @pytest.fixture
-async def shop(state: AppState, database_url: str, imported: dict[str, int]) -> int:
-    """The evaluation store, imported by the first test on each backend. Tests keep apart as buyers do:
-    each opens its own conversations as a new visitor; none changes the store's products, customers or orders."""
-    if database_url not in imported:
-        imported[database_url] = (await make_store(state, _store_files())).id
-    return imported[database_url]
+def shop(eval_store: int) -> int:
+    """The evaluation store, shared (see tests/conftest.py): every test here talks as a new visitor."""
+    return eval_store
 
 
 async def _turn(state: AppState, runner: BotRunner, buyer: Actor, conv_id: int, text: str) -> Reply:
