@@ -44,13 +44,14 @@ class RedisServer:
             stderr=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 10
-        client = redis.Redis(port=self.port, socket_connect_timeout=0.5)
+        # A read timeout too: if another process took the port meanwhile, it may never answer a PING.
+        client = redis.Redis(port=self.port, socket_connect_timeout=0.5, socket_timeout=1.0)
         try:
             while True:
                 try:
                     if client.ping():
                         return
-                except redis.ConnectionError:
+                except (redis.ConnectionError, redis.TimeoutError):
                     if time.monotonic() > deadline or self._process.poll() is not None:
                         raise
                 time.sleep(0.02)  # polling a condition, not synchronising
