@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import secrets
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
@@ -16,18 +15,14 @@ from seabridge.agent.runner import BotRunner
 from seabridge.services.messaging import Actor
 from seabridge.state import AppState
 from seabridge.storage import customers
-from tests.conftest import make_store
 
-STORE = Path(__file__).resolve().parent.parent / "evals" / "store"
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
 
 
 @pytest.fixture
-async def shop(state: AppState) -> int:
-    files = {p.name: p.read_bytes() for p in STORE.iterdir() if p.is_file()}
-    name = f"Generalise Store {secrets.token_hex(4)}"
-    files["store.toml"] = files["store.toml"].replace(b'name = "Harbor & Pine Trading"', f'name = "{name}"'.encode())
-    return (await make_store(state, files)).id
+def shop(eval_store: int) -> int:
+    """The shared evaluation store (conftest): these tests only talk, as new visitors; none changes its data."""
+    return eval_store
 
 
 class Chat:
