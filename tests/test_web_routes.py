@@ -131,3 +131,12 @@ async def test_product_cards_link_to_the_store_page(
         assert other_store is not None
     res = await client.get(f"/v1/widget/products/{product.id}/page", params={"store": other_store.public_key})
     assert res.status_code == 404  # another store's product
+
+
+async def test_every_html_page_declares_its_icon(client: httpx.AsyncClient, shop: tuple[StoreHandle, str]) -> None:
+    """Without one a browser asks for /favicon.ico, gets a 404 and reports a page error."""
+    handle, _ = shop
+    for path in ("/", f"/demo-store?store={handle.slug}", "/console"):
+        res = await client.get(path)
+        assert res.status_code == 200, path
+        assert '<link rel="icon" href="data:,">' in res.text, path

@@ -16,7 +16,7 @@ router = APIRouter(include_in_schema=False)
 
 _PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>Seabridge</title>
+<title>Seabridge</title><link rel="icon" href="data:,">
 <style>
 body{{font:16px/1.5 system-ui,sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem;color:#1b2733}}
 h1{{margin-bottom:.2rem}} .muted{{color:#5b6b7b}} table{{border-collapse:collapse;width:100%;margin:1rem 0}}
