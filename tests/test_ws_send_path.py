@@ -91,3 +91,21 @@ async def test_a_storage_failure_closes_that_connection_1011_and_the_next_send_w
     assert await _stored_texts(state, store_again, cid_again) == ["message 2"]
     again.close(1000, "bye")
     await asyncio.wait_for(run_again, TIMEOUT)
+
+
+async def test_a_failure_after_the_commit_still_answers_the_sender(
+    state: AppState, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A listener that raises after the message is stored: the connection gets internal_error and 1011
+    (it resumes and finds its message) instead of waiting for an answer that never comes."""
+    socket, run, cid, store_id = await _subscribed(state)
+
+    def broken(message: Any, text: str) -> None:
+        raise RuntimeError("listener bug")
+
+    monkeypatch.setattr(state.messaging, "buyer_message_listeners", [broken])
+    _send(socket, cid, 1)
+    await socket.until(lambda: socket.closed is not None)
+    assert socket.closed is not None and socket.closed[0] == CloseCode.SERVER_ERROR
+    await asyncio.wait_for(run, TIMEOUT)
+    assert await _stored_texts(state, store_id, cid) == ["message 1"]

@@ -184,7 +184,12 @@ class MessagingService:
             elif isinstance(outcome, Exception):
                 on_done(outcome)
             else:
-                on_done(self._stored(actor, SendResult(*outcome), text))
+                try:
+                    result = self._stored(actor, SendResult(*outcome), text)
+                except Exception as exc:  # stored, but not published: the sender hears of it all the same
+                    on_done(exc)
+                    return
+                on_done(result)
 
         item.on_done = done
         self.writer.enqueue(item)
