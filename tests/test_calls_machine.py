@@ -147,3 +147,16 @@ def test_random_actions_keep_the_invariants(steps: list[tuple[Action, Role, floa
         clock.now += 20
         m.tick()
         assert m.state in (CallState.NEW, CallState.ENDED, CallState.CONNECTED)
+
+
+def test_media_failing_after_the_call_connected_ends_it_completed_with_the_reason() -> None:
+    """The call took place: it counts as completed, and the reason says how it ended."""
+    m = machine(Clock())
+    for action, by in ((Action.INVITE, Role.CALLER), (Action.ACCEPT, Role.CALLEE), (Action.CONNECTED, Role.CALLER)):
+        m.apply(action, by)
+    assert m.apply(Action.FAILED, Role.CALLER) == [StateChanged(CallState.ENDED, Outcome.COMPLETED, "failed")]
+    # Before it connected, the same failure is a failed call.
+    early = machine(Clock())
+    early.apply(Action.INVITE, Role.CALLER)
+    early.apply(Action.ACCEPT, Role.CALLEE)
+    assert early.apply(Action.FAILED, Role.CALLER) == [StateChanged(CallState.ENDED, Outcome.FAILED, "failed")]

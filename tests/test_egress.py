@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -118,6 +118,8 @@ async def test_a_name_that_does_not_resolve_yet_can_be_registered(
         BASE, json={"url": "https://hooks.shop.example/in", "events": ["*"]}, headers=store.auth
     )
     assert response.status_code == 201, response.text
+    endpoint_id = response.json()["webhook_endpoint"]["id"]
+    assert (await client.delete(f"{BASE}/{endpoint_id}", headers=store.auth)).status_code == 204
 
 
 async def test_a_delivery_to_a_host_that_now_resolves_to_loopback_is_refused_and_logged(
@@ -140,3 +142,10 @@ async def test_a_delivery_to_a_host_that_now_resolves_to_loopback_is_refused_and
         assert delivery["state"] == "pending"  # retried later, as any failed attempt
         assert delivery["last_error"].startswith("refused: localhost resolves to ")
         assert "not a public address" in delivery["last_error"]
+    # Leave nothing pending in the shared database (other tests' dispatchers would retry it): disabled,
+    # its delivery ends as failed at its next attempt, which a pass past the retry schedule makes now.
+    assert (await client.delete(f"{BASE}/{endpoint.id}", headers=store.auth)).status_code == 204
+    later = datetime.now(UTC) + timedelta(days=3)
+    await WebhookDispatcher.for_state(state, clock=lambda: later).run_once()
+    [ended] = await deliveries(client, store, endpoint.id)
+    assert ended["state"] == "failed"

@@ -54,7 +54,7 @@ class Action(Enum):
 
 
 class Outcome(Enum):
-    COMPLETED = "completed"  # connected, then hung up
+    COMPLETED = "completed"  # connected, then ended (hung up, or the media failed mid-call: see `reason`)
     DECLINED = "declined"
     CANCELLED = "cancelled"
     MISSED = "missed"  # nobody answered in time
@@ -199,6 +199,8 @@ class CallMachine:
                 d.reason = str(payload.get("reason") or ("hangup" if d.connected_at is not None else "hangup_in_setup"))
             else:
                 d.outcome = OUTCOME_OF[action]
+                if d.outcome is Outcome.FAILED and d.connected_at is not None:
+                    d.outcome = Outcome.COMPLETED  # the call took place; its media failed later
                 d.reason = str(payload.get("reason") or action.value)
         events.append(StateChanged(d.state, d.outcome, d.reason))
         return events
