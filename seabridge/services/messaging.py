@@ -24,7 +24,7 @@ from seabridge.bus.base import Bus, BusEvent
 from seabridge.db.conversations import Conversation, Message
 from seabridge.moderation import Action, ModerationConfig, Moderator
 from seabridge.ratelimit import SlidingWindow
-from seabridge.services.writer import ConversationMissing, MessageWriter, PendingSend
+from seabridge.services.writer import ConversationMissing, MessageWriter, Outcome, PendingSend
 from seabridge.storage import agents, stores
 from seabridge.storage import conversations as store
 from seabridge.translation import NoTranslator, TranslationError, Translator
@@ -178,7 +178,7 @@ class MessagingService:
         The WebSocket transport's path, where each send would otherwise cost a task and two loop turns."""
         item = self._prepare(actor, conversation_id, client_msg_id, text, attachments, "", "text", None)
 
-        def done(outcome: tuple[Message, bool] | Exception) -> None:
+        def done(outcome: Outcome) -> None:
             if isinstance(outcome, ConversationMissing):
                 on_done(NotFound(str(outcome)))
             elif isinstance(outcome, Exception):

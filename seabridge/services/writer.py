@@ -98,7 +98,7 @@ class PendingSend:
                 self.future.set_result(outcome)
 
 
-Outcome = tuple[Message, bool] | Exception
+Outcome = tuple[Message, bool] | Exception  # a send's stored message (and whether a repeat), or its error
 
 
 class ConversationMissing(Exception):
@@ -514,7 +514,7 @@ def _take_seqs(
     return last
 
 
-Results = list[tuple[Message, bool] | Exception]  # one per send of a batch, in order
+Results = list[Outcome]  # one per send of a batch, in order
 Store = Callable[[Session, list[PendingSend], datetime], Results]
 
 
