@@ -255,3 +255,34 @@ async def test_an_option_value_named_asks_for_that_variant(state: AppState, shop
     assert "65W GaN USB-C Charger (3 Ports) – UK Plug" in reply.text
     reply = await chat.turn("ポータブルSSDの2TBは在庫ありますか？")  # "is the 2 TB portable SSD in stock?"
     assert "Portable SSD USB 3.2 – 2 TB" in reply.text
+
+
+async def test_the_last_one_answering_which_order_is_the_latest_order(state: AppState, shop: int) -> None:
+    chat = await _chat(state, shop, "jessicah@example.org")  # #1185 (Nov 1) is the latest of three
+    asked = await chat.turn("¿dónde está mi pedido?")
+    assert "#1185" in asked.text and "#1128" in asked.text  # which order? listed newest first
+    reply = await chat.turn("el último")
+    assert reply.intent == "order_status" and "#1185" in reply.text and "#1128" not in reply.text
+
+
+async def test_one_second_is_no_place_in_a_list(state: AppState, shop: int) -> None:
+    chat = await _chat(state, shop, "jessicah@example.org")
+    await chat.turn("where's my package?")
+    reply = await chat.turn("hold on, one second")
+    assert reply.intent == "other" and "#1162" not in reply.text and not reply.escalated
+    reply = await chat.turn("the second one")  # now a place in the list: #1162
+    assert reply.intent == "order_status" and "#1162" in reply.text
+
+
+@pytest.mark.parametrize(
+    ("text", "price"),
+    [
+        ("How much is the Portable SSD USB 3.2 in 1 TB?", "$94.90"),
+        ("¿Cuánto cuesta el Portable SSD USB 3.2 de 2 TB?", "130,00"),
+        ("1TBのポータブルSSDはいくらですか？", "$94.90"),
+    ],
+)
+async def test_a_variant_asked_about_has_its_own_price(state: AppState, shop: int, text: str, price: str) -> None:
+    reply = await (await _chat(state, shop)).turn(text)
+    assert reply.intent == "product_question" and price in reply.text
+    assert "59,90" not in reply.text and "$59.90" not in reply.text  # not the product's range

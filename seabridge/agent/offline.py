@@ -790,8 +790,16 @@ _ORDINALS = {
 }
 
 
+# "one second", "un segundo", "second-hand": the word of a place in a list used for a moment or for used goods
+_NOT_A_PLACE = re.compile(
+    r"(?<!\w)(?:(?:just |wait |hold on |give me )?(?:one|a|un|um|uno|una|une) "
+    r"(?:second|sec|segundo|secondo|seconde)|second[ -]?hand|segunda mano|(?:di )?seconda mano|segunda mao)(?!\w)"
+)
+
+
 def ordinal(text: str) -> int | None:
-    folded = fold(text)
+    """The place in a list the message points to: 0, 1, 2 from the start, -1 for the last (or latest)."""
+    folded = _NOT_A_PLACE.sub(" ", fold(text))
     for index, words in _ORDINALS.items():
         if any(contains_phrase(folded, fold(w)) for w in words):
             return index

@@ -24,7 +24,9 @@ _TROUBLE = ("exception", "customs_hold", "failed_attempt", "returned")  # a parc
 
 async def run(ctx: Context) -> None:
     skill = SKILLS.get(ctx.intent, other)
-    if ctx.state.pending and ctx.intent != ctx.state.pending_intent and ctx.state.pending != "verify":
+    # a message with no clear intent ("one second", "hmm") leaves the bot's own question standing
+    moved_on = ctx.intent not in (ctx.state.pending_intent, "other")
+    if ctx.state.pending and moved_on and ctx.state.pending != "verify":
         _clear_pending(ctx)
     await skill(ctx)
 
@@ -150,10 +152,9 @@ async def _which_order(ctx: Context, *, prefer: Callable[[OrderView], bool] | No
             _clear_pending(ctx)
             return await tools.track_shipment(named.number)
     if state.pending == "which_order":
-        offered = _offered(state.listed, orders)
-        pick = ordinal(ctx.turn.text)
-        if pick is not None and -len(offered) <= pick < len(offered):
-            state.order = offered[pick].number
+        picked = _picked(_offered(state.listed, orders), ordinal(ctx.turn.text))
+        if picked is not None:
+            state.order = picked.number
             _clear_pending(ctx)
             return await tools.track_shipment(state.order)
     if state.order and state.pending != "which_order":
@@ -214,6 +215,16 @@ async def _order_naming(ctx: Context, orders: list[OrderView]) -> OrderView | No
         if len(holding) == 1:
             return holding[0]
     return distinguished(ctx, orders) if ctx.state.pending == "which_order" else None
+
+
+def _picked(orders: list[OrderView], pick: int | None) -> OrderView | None:
+    """The order at a place in a list ("the second one"); "the last one" of a buyer's orders is the latest
+    placed, whichever way they were listed: a buyer saying "my last order" means their most recent one."""
+    if pick is None or not -len(orders) <= pick < len(orders):
+        return None
+    if pick == -1:
+        return max(orders, key=lambda o: (o.placed_at, o.number))
+    return orders[pick]
 
 
 def _offered(listed: list[str], orders: list[OrderView]) -> list[OrderView]:
@@ -451,9 +462,10 @@ async def _payment_order(ctx: Context, orders: list[OrderView], answering: bool)
             return named
     pick = ordinal(ctx.turn.text)
     if pick is not None and orders:
-        listed = _offered(state.listed, orders) if answering else orders[::-1]  # newest first: "my last order"
-        if -len(listed) <= pick < len(listed):
-            return listed[pick]
+        listed = _offered(state.listed, orders) if answering else orders[::-1]  # oldest first: "my first order"
+        picked = _picked(listed, pick)
+        if picked is not None:
+            return picked
     if state.order:
         order = await ctx.turn.tools.get_order(state.order)
         if order is not None:
@@ -685,12 +697,16 @@ async def product_question(ctx: Context) -> None:
     wanted = {v.lower() for v in [*ents.sizes, *eu_sizes(ctx.turn.text), *ents.colors]} | _named_options(ctx, product)
     if product.sizes and not wanted & {s.lower() for s in product.sizes}:
         ctx.say("product_sizes", title=product.title, sizes=loc.join(list(product.sizes)))
-    ctx.say("product_price", title=product.title, price=_price(ctx, product))
     matching = [v for v in product.variants if wanted and wanted <= {value.lower() for _, value in v.options}]
     if not matching and wanted:
         matching = [v for v in product.variants if wanted & {value.lower() for _, value in v.options}]
+    if not matching or product.min_price == product.max_price:
+        ctx.say("product_price", title=product.title, price=_price(ctx, product))
+    currency = ctx.turn.tools.store.currency
     for variant in matching[:2]:
         label = f"{product.title} – {variant.title}"
+        if product.min_price != product.max_price:  # the variant asked about has a price of its own
+            ctx.say("product_price", title=label, price=loc.money(variant.price, currency))
         if variant.in_stock is None or variant.in_stock > 0:
             count = loc.number(variant.in_stock) if variant.in_stock is not None else "✓"
             ctx.say("product_in_stock", variant=label, count=count)
