@@ -608,6 +608,10 @@ def test_classifying_a_message_scans_it_once_for_all_keywords(monkeypatch: pytes
             scans.append(folded)
             return matcher.find(folded)
 
+        def spans(self, folded: str) -> Any:
+            scans.append(folded)
+            return matcher.spans(folded)
+
     monkeypatch.setattr(classifier, "matcher", Counted())
     text = "Ich bin richtig sauer, so einen Schrott verkauft ihr?! Das ist eine Frechheit, wo ist meine Bestellung"
     assert classifier.classify(text, "de").intent

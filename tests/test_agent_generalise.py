@@ -286,3 +286,31 @@ async def test_a_variant_asked_about_has_its_own_price(state: AppState, shop: in
     reply = await (await _chat(state, shop)).turn(text)
     assert reply.intent == "product_question" and price in reply.text
     assert "59,90" not in reply.text and "$59.90" not in reply.text  # not the product's range
+
+
+def test_a_word_of_another_language_is_read_whole_not_as_the_start_of_a_word() -> None:
+    from seabridge.agent import locale as locales
+    from seabridge.agent.classifier import default_classifier
+    from seabridge.agent.entities import extract
+    from seabridge.agent.text import borrowed, fold
+
+    es, en, it = locales.load("es"), locales.load("en"), locales.load("it")
+    assert extract("¿las tienen en talla 39?", [es, en]).measurements == {}  # English "tall" is not in "talla"
+    assert extract("la quiero en taglia 42", [it, en]).measurements == {}
+    assert extract("I'm quite tall, 183 cm", [en]).measurements == {"height": 183.0}
+    assert extract("mido 170 y peso 65 kg", [es, en]).measurements == {"height": 170.0, "weight": 65.0}
+    hits = default_classifier().keyword_hits(fold("¿cuál es su política de cancelación?"), "es")
+    assert "cancel_order" not in hits  # neither English "cancel" nor a Spanish stem reads a policy as a request
+    assert "cancel_order" in default_classifier().keyword_hits(fold("porfa cancelen mi pedido"), "es")
+    text = fold("no, the jackets i ordered got cancelled")
+    assert borrowed(text, text.index("jacket"), "jacket", "en")  # English endings stay readable
+    assert borrowed(text, text.index("cancel"), "cancel", "en")
+    text = fold("la politica de cancelacion")
+    assert not borrowed(text, text.index("cancel"), "cancel", "en")
+
+
+async def test_a_size_named_for_a_kind_of_product_asks_for_that_variant(state: AppState, shop: int) -> None:
+    reply = await (await _chat(state, shop)).turn("¿Tienen las zapatillas de lona en talla 39?")
+    assert reply.intent == "product_question" and "Canvas Low-Top Sneakers – 39" in reply.text
+    reply = await (await _chat(state, shop)).turn("Avete la giacca in taglia M?")
+    assert reply.intent == "product_question" and " – M / " in reply.text

@@ -31,7 +31,7 @@ from pathlib import Path
 
 from seabridge.agent import locale as locales
 from seabridge.agent import text as text_features
-from seabridge.agent.text import PhraseMatcher, features, fold
+from seabridge.agent.text import PhraseMatcher, borrowed, features, fold
 
 INTENTS = (
     "greeting", "goodbye", "order_status", "delivery_time", "shipping_cost", "change_order", "cancel_order",
@@ -123,10 +123,10 @@ class IntentClassifier:
         when they are long enough to be specific)."""
         own: dict[str, list[str]] = {}
         foreign: dict[str, list[str]] = {}
-        for keyword, (intent, lang) in self.matcher.find(folded):
+        for start, keyword, (intent, lang) in self.matcher.spans(folded):
             if not language or lang in (language, "*"):
                 hits = own.setdefault(intent, [])
-            elif len(keyword) >= 4:
+            elif len(keyword) >= 4 and borrowed(folded, start, keyword, lang):
                 hits = foreign.setdefault(intent, [])
             else:
                 continue

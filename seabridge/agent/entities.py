@@ -24,7 +24,7 @@ from decimal import Decimal, InvalidOperation
 
 from seabridge.agent import locale as locales
 from seabridge.agent.locale import Locale
-from seabridge.agent.text import PhraseMatcher, fold, tokens
+from seabridge.agent.text import PhraseMatcher, borrowed, fold, is_unspaced, tokens
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
 _ORDER_HASH = re.compile(r"#\s?(\d{3,8})")
@@ -305,7 +305,8 @@ def extract(text: str, readers: list[Locale]) -> Entities:
         if not found.country:
             country = _country(text, folded, reader)
             found.country = country[1] if country else ""
-        found.terms += [term for _, term in reader.terms.find(folded)]
+        own = loc is readers[0]  # another language's product words are read as whole words ("tall" in "talla")
+        found.terms += [t for at, w, t in reader.terms.spans(folded) if own or borrowed(folded, at, w, loc.code)]
         found.colors += [color for _, color in reader.colors.find(folded)]
     if not found.country:
         city = _city_matcher().find(folded)
@@ -337,7 +338,8 @@ def _money(folded: str, found: Entities) -> None:
 
 
 def _measurements(plain: str, folded: str, readers: list[Locale], found: Entities) -> None:
-    names = [(word, measure) for loc in readers for word, measure in loc.measures.items()]
+    names = [(fold(word), measure, loc.code) for loc in readers for word, measure in loc.measures.items()]
+    own = readers[0].code if readers else ""
     for feet in _FEET.finditer(plain):
         inches = int(feet.group(2) or 0)
         height = round((int(feet.group(1)) * 12 + inches) * 2.54, 1)
@@ -353,24 +355,33 @@ def _measurements(plain: str, folded: str, readers: list[Locale], found: Entitie
             continue
         if unit in _IN:
             value = round(value * 2.54, 1)
-        measure = _named_before(folded, fold(plain[: match.start()]), names) or _guess(value)
+        measure = _named_before(fold(plain[: match.start()]), names, own) or _guess(value)
         if measure:
             found.measurements.setdefault(measure, value)
     # "waist 80" with no unit: only when a measurement word is right before the number
     for match in _BARE_CM.finditer(plain):
-        measure = _named_before(folded, fold(plain[: match.start()])[-12:], names)
+        measure = _named_before(fold(plain[: match.start()])[-12:], names, own)
         if measure and measure != "weight":
             found.measurements.setdefault(measure, float(match.group(1)))
 
 
-def _named_before(folded: str, before: str, names: list[tuple[str, str]]) -> str:
-    """The measurement named closest before a number (within the same clause)."""
+def _named_before(before: str, names: list[tuple[str, str, str]], own: str) -> str:
+    """The measurement named closest before a number (within the same clause).
+
+    A measurement word starts a word; one of another language than the
+    message's is a whole word there ("tall" is not in "talla 39").
+    """
     best, best_at = "", -1
     tail = before[-30:]
-    for word, measure in names:
+    for word, measure, code in names:
         at = tail.rfind(word)
-        if at > best_at:
-            best, best_at = measure, at
+        while at > best_at:
+            spaced = not any(is_unspaced(c) for c in word)
+            starts = not spaced or at == 0 or not tail[at - 1].isalnum()
+            if starts and (code == own or borrowed(tail, at, word, code)):
+                best, best_at = measure, at
+                break
+            at = tail.rfind(word, 0, at)
     return best
 
 

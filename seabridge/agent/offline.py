@@ -19,7 +19,7 @@ from seabridge.agent.engine import DialogueState, Reply, Turn
 from seabridge.agent.entities import Entities, eu_sizes, extract
 from seabridge.agent.handoff import hours_text, when_text
 from seabridge.agent.locale import Locale
-from seabridge.agent.text import PhraseMatcher, contains_phrase, fold, is_unspaced, tokens
+from seabridge.agent.text import PhraseMatcher, borrowed, contains_phrase, fold, is_unspaced, tokens
 from seabridge.agent.views import ProductView
 
 # Intents that need to know which of the buyer's orders is meant.
@@ -100,20 +100,27 @@ class Context:
         """Whether the message uses a word of `list_name` in its language's file or in English's."""
         if not self.folded:
             self.folded = fold(self.turn.text)
-        return bool(_cue_matcher(self.loc, list_name).spans(self.folded))
+        folded = self.folded
+        return any(
+            lang == self.loc.code or borrowed(folded, start, word, lang)
+            for start, word, lang in _cue_matcher(self.loc, list_name).spans(folded)
+        )
 
 
 # (language, word list) -> (the Locale it was built from, one matcher over that list and English's).
-_CUE_MATCHERS: dict[tuple[str, str], tuple[Locale, PhraseMatcher[None]]] = {}
+_CUE_MATCHERS: dict[tuple[str, str], tuple[Locale, PhraseMatcher[str]]] = {}
 
 
-def _cue_matcher(loc: Locale, list_name: str) -> PhraseMatcher[None]:
-    """The words of a list, folded once: `contains_phrase`'s rules for each, in one pass over the message."""
+def _cue_matcher(loc: Locale, list_name: str) -> PhraseMatcher[str]:
+    """The words of a list, folded once: `contains_phrase`'s rules for each, in one pass over the message.
+    English's words, read in a message of another language, must be whole words there (`borrowed`)."""
     cached = _CUE_MATCHERS.get((loc.code, list_name))
     if cached is not None and cached[0] is loc:
         return cached[1]
-    readers = {loc.code: loc, "en": locales.load("en")}.values()
-    matcher = PhraseMatcher((fold(w), None) for reader in readers for w in reader.words.get(list_name, ()))
+    readers = {loc.code: loc, "en": locales.load("en")}
+    matcher = PhraseMatcher(
+        (fold(w), code) for code, reader in readers.items() for w in reader.words.get(list_name, ())
+    )
     _CUE_MATCHERS[(loc.code, list_name)] = (loc, matcher)
     return matcher
 

@@ -209,6 +209,33 @@ class PhraseMatcher(Generic[T]):
         return out
 
 
+# Endings a word of one language keeps when a message in another language borrows it: English is the
+# language buyers mix in ("the jackets", "cancelled"); a word of any other language is borrowed whole.
+_BORROWED_ENDINGS = {"en": ("s", "es", "ed", "d", "led", "ing", "ling")}
+
+
+def borrowed(folded: str, start: int, phrase: str, language: str) -> bool:
+    """Whether `phrase`, found at `start` in a message written in another language than its own, is a whole
+    word there (or the word with one of its language's plainest endings).
+
+    A phrase of four letters or more matches as the start of a longer word in
+    its own language ("refund" in "refunded"), but another language's word may
+    begin the same way and mean something else: English "tall" begins Spanish
+    "talla" (a size), "cancel" begins "cancelación" (a policy). Scripts
+    without spaces, and Arabic with its attached articles, are matched
+    anywhere as before.
+    """
+    if any(is_unspaced(c) for c in phrase) or _is_arabic(phrase):
+        return True
+    end = start + len(phrase)
+    if end == len(folded) or not folded[end].isalnum():
+        return True
+    return any(
+        folded.startswith(ending, end) and (end + len(ending) == len(folded) or not folded[end + len(ending)].isalnum())
+        for ending in _BORROWED_ENDINGS.get(language, ())
+    )
+
+
 def contains_word(folded: str, word: str) -> bool:
     """Whole-word match for spaced scripts (both ends), substring for the others."""
     if not word:
