@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import socket
 import subprocess
 import time
@@ -269,3 +270,30 @@ async def test_close_ends_event_iterators(redis_server: RedisServer) -> None:
     await bus.close()
     assert [e.seq async for e in iterator] == [1]
     await bus.publish(event(1, 2))  # after close: ignored, no error
+
+
+async def test_close_is_bounded_when_a_task_ignores_cancellation(
+    redis_server: RedisServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A task of the bus that swallows its cancellation (or already failed) never keeps close() waiting."""
+    bus = fast_bus(redis_server.url, close_timeout=0.3)
+    await bus.start()
+    release = asyncio.Event()
+
+    async def stubborn() -> None:
+        while not release.is_set():
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.sleep(3600)
+
+    async def failed() -> None:
+        raise RuntimeError("the task's own failure")
+
+    tasks = [asyncio.create_task(stubborn(), name="stubborn"), asyncio.create_task(failed(), name="failed")]
+    await asyncio.sleep(0)
+    bus._tasks.update(tasks)
+    with caplog.at_level(logging.WARNING, logger="seabridge.bus.shared"):
+        await asyncio.wait_for(bus.close(), timeout=60)  # without the bound: the stubborn task's hour
+    assert any("did not stop" in r.getMessage() and r.__dict__["tasks"] == ["stubborn"] for r in caplog.records)
+    release.set()
+    tasks[0].cancel()
+    await asyncio.wait(tasks)

@@ -27,7 +27,7 @@ from nats.js.api import DeliverPolicy, StreamConfig
 from nats.js.errors import BadRequestError
 
 from seabridge.bus.base import Bus, BusEvent
-from seabridge.bus.shared import BUS_EVENTS_DROPPED, BUS_RECONNECTS, Backoff, Deduplicator, Subscribers
+from seabridge.bus.shared import BUS_EVENTS_DROPPED, BUS_RECONNECTS, Backoff, Deduplicator, Subscribers, stop_tasks
 
 log = logging.getLogger(__name__)
 
@@ -97,12 +97,7 @@ class NatsJetStreamBus(Bus):
         if self._pending:
             BUS_EVENTS_DROPPED.labels(self.transport, "closed").inc(len(self._pending))
             log.warning("nats bus closed with unpublished events", extra={"dropped": len(self._pending)})
-        tasks = list(self._tasks)
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await stop_tasks(list(self._tasks), self._close_timeout, self.transport)
         if self._client is not None and not self._client.is_closed:
             with contextlib.suppress(*TRANSPORT_ERRORS):
                 await self._client.close()

@@ -46,6 +46,7 @@ from seabridge.bus.shared import (
     Backoff,
     Deduplicator,
     Subscribers,
+    stop_tasks,
 )
 
 log = logging.getLogger(__name__)
@@ -144,12 +145,7 @@ class RedisStreamsBus(Bus):
             if self._pending:
                 BUS_EVENTS_DROPPED.labels(self.transport, "closed").inc(len(self._pending))
                 log.warning("redis bus closed with unpublished events", extra={"dropped": len(self._pending)})
-        tasks = list(self._tasks)
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await stop_tasks(list(self._tasks), self._close_timeout, self.transport)
         if self._client is not None:
             await self._client.aclose()
         self._subscribers.close()

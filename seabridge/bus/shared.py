@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 import weakref
 from collections import OrderedDict
@@ -31,6 +32,28 @@ BUS_SERVER_RESTARTS = Counter(
     ["transport"],
     registry=REGISTRY,
 )
+
+log = logging.getLogger(__name__)
+
+
+async def stop_tasks(tasks: list[asyncio.Task[None]], grace_s: float, transport: str) -> None:
+    """Cancel `tasks` and wait up to `timeout` seconds for them to end.
+
+    A task that swallows its cancellation (a client library's retry loop, say) or that already
+    failed never keeps the bus from closing: the first is left behind with a warning, the
+    second's error was the task's own (logged where it happened) and is not raised here.
+    """
+    for task in tasks:
+        task.cancel()
+    if not tasks:
+        return
+    _, pending = await asyncio.wait(tasks, timeout=grace_s)
+    if pending:
+        log.warning(
+            "bus tasks did not stop after cancellation; leaving them",
+            extra={"transport": transport, "tasks": sorted(t.get_name() for t in pending)},
+        )
+
 
 # Failures worth a reconnect: the server is gone, slow, loading, or answers an error.
 
