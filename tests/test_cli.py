@@ -137,3 +137,20 @@ def test_port_in_use_is_a_clear_error(tmp_path: Path) -> None:
         )
     assert result.returncode != 0
     assert f"could not listen on 127.0.0.1:{port}" in result.stderr + result.stdout
+
+
+def test_help_does_not_load_the_app() -> None:
+    """`seabridge --help` and every command's help answer at once: the web app, the database layer and
+    the agent load only when a command runs (they took seconds to import)."""
+    code = (
+        "import sys\n"
+        "from typer.testing import CliRunner\n"
+        "from seabridge.cli.main import app\n"
+        "for args in ([], ['store'], ['agent'], ['eval'], ['eval', 'agent'], ['serve']):\n"
+        "    result = CliRunner().invoke(app, [*args, '--help'])\n"
+        "    assert result.exit_code == 0, (args, result.output)\n"
+        "heavy = ('seabridge.app', 'seabridge.state', 'seabridge.agent.engine', 'sqlalchemy', 'fastapi')\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
+    assert done.stdout.strip() == "[]"

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from seabridge.cli.common import DataDir, StoreSlug, console, load_settings, run, with_state
-from seabridge.state import AppState
-from seabridge.storage import agents, stores
+
+if TYPE_CHECKING:
+    from seabridge.state import AppState
 
 app = typer.Typer(
     help="Agent accounts (owner, admin, agent) who log in to the console and API.",
@@ -33,6 +34,8 @@ def create(
     ] = None,
     data_dir: DataDir = None,
 ) -> None:
+    from seabridge.storage import agents, stores
+
     if role not in agents.ROLES:
         raise typer.BadParameter(f"role must be one of {', '.join(agents.ROLES)}", param_hint="--role")
     if password is None:

@@ -6,15 +6,17 @@ import asyncio
 import csv
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from seabridge.formats.records import RowError
 from seabridge.settings import Settings
-from seabridge.state import AppState
+
+if TYPE_CHECKING:  # the app's modules load when a command runs, not for --help
+    from seabridge.formats.records import RowError
+    from seabridge.state import AppState
 
 T = TypeVar("T")
 
@@ -57,6 +59,8 @@ def run(coro: Awaitable[T]) -> T:
 
 
 async def with_state(settings: Settings, work: Callable[[AppState], Awaitable[T]]) -> T:
+    from seabridge.state import AppState
+
     state = await AppState.open(settings)
     try:
         return await work(state)

@@ -6,16 +6,17 @@ import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from seabridge.agent.engine import Engine
-from seabridge.agent.evaluation import SuiteError, play, read_suite, score
 from seabridge.cli.common import console, run
 from seabridge.settings import Settings
+
+if TYPE_CHECKING:  # the agent loads when the command runs, not for --help
+    from seabridge.agent.engine import Engine
 
 app = typer.Typer(help="Measure the AI agent.", no_args_is_help=True)
 
@@ -45,6 +46,8 @@ def agent(
     now: Annotated[str, typer.Option(help="Fix the clock (ISO-8601), e.g. 2026-11-20T12:00:00+00:00.")] = "",
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object: metrics and every turn.")] = False,
 ) -> None:
+    from seabridge.agent.evaluation import SuiteError, play, read_suite, score
+
     if engine not in ("offline", "llm"):
         raise typer.BadParameter("must be offline or llm", param_hint="--engine")
     try:

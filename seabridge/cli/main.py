@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -14,8 +14,9 @@ from seabridge.cli import agent, store
 from seabridge.cli import eval as eval_cli
 from seabridge.cli.common import DataDir, Host, Port, console, load_settings, run, with_state
 from seabridge.cli.server import run as run_server
-from seabridge.db import migrate as migrations
-from seabridge.state import AppState
+
+if TYPE_CHECKING:
+    from seabridge.state import AppState
 
 app = typer.Typer(
     help="Seabridge: AI customer service, shared inbox and real-time consults for cross-border sellers.\n\n"
@@ -100,6 +101,8 @@ def demo(host: Host = None, port: Port = None, data_dir: DataDir = None) -> None
 
 @app.command(help="Apply database migrations and exit (they also run on every start).")
 def migrate(data_dir: DataDir = None) -> None:
+    from seabridge.db import migrate as migrations
+
     settings = load_settings(data_dir)
 
     async def work(state: AppState) -> str | None:

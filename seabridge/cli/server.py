@@ -7,13 +7,12 @@ import gc
 import socket
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import uvicorn
 
-from seabridge.api import ws
-from seabridge.app import create_app
-from seabridge.logs import configure
-from seabridge.settings import Settings
+if TYPE_CHECKING:
+    from seabridge.settings import Settings
 
 GC_THRESHOLDS = (20_000, 20, 50)  # CPython's defaults are (700, 10, 10)
 
@@ -42,6 +41,10 @@ def run(settings: Settings, on_started: Callable[[], None], static: dict[str, Pa
 
 
 async def serve(settings: Settings, on_started: Callable[[], None], static: dict[str, Path] | None = None) -> None:
+    from seabridge.api import ws
+    from seabridge.app import create_app
+    from seabridge.logs import configure
+
     configure(settings.log_level, settings.log_format, settings.log_personal_data)
     app = create_app(settings, static=static)
     config = uvicorn.Config(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import (
@@ -28,9 +28,10 @@ from seabridge.cli.common import (
     with_state,
     write_report,
 )
-from seabridge.services import importer
-from seabridge.state import AppState
-from seabridge.storage import stores
+
+if TYPE_CHECKING:  # the app's modules load when a command runs, not for --help
+    from seabridge.services import importer
+    from seabridge.state import AppState
 
 app = typer.Typer(
     help="Stores (tenants): import a store folder, list stores, API keys and secrets.",
@@ -78,6 +79,8 @@ def import_folder(
     report: Annotated[Path | None, typer.Option(help="Write every problem to this CSV file.")] = None,
     data_dir: DataDir = None,
 ) -> None:
+    from seabridge.services import importer
+
     settings = load_settings(data_dir)
 
     async def work(state: AppState) -> importer.ImportResult:
@@ -98,6 +101,8 @@ def import_folder(
 
 
 async def _async_import(state: AppState, folder: Path, slug: str | None, report: Path | None) -> importer.ImportResult:
+    from seabridge.services import importer
+
     files = importer.read_folder(folder, state.settings.max_import_bytes)
     with Progress(
         TextColumn("{task.description:<10}"),
@@ -121,6 +126,8 @@ def list_stores(
     data_dir: DataDir = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array instead of a table.")] = False,
 ) -> None:
+    from seabridge.storage import stores
+
     async def work(state: AppState) -> list[tuple[int, str, str, str, str]]:
         async with state.sessions() as session:
             return [(s.id, s.slug, s.name, s.public_key, s.timezone) for s in await stores.list_stores(session)]
@@ -145,6 +152,8 @@ def create_key(
     name: Annotated[str, typer.Option(help="What the key is for, e.g. 'shop backend'.")] = "cli",
     data_dir: DataDir = None,
 ) -> None:
+    from seabridge.storage import stores
+
     async def work(state: AppState) -> str:
         async with state.sessions() as session, session.begin():
             found = await stores.get_by_slug(session, store)
@@ -158,6 +167,8 @@ def create_key(
 
 @app.command("secrets", help="Show the store's identity-verification and tracking-webhook secrets.")
 def show_secrets(store: StoreSlug, data_dir: DataDir = None) -> None:
+    from seabridge.storage import stores
+
     async def work(state: AppState) -> dict[str, str]:
         async with state.sessions() as session:
             found = await stores.get_by_slug(session, store)
