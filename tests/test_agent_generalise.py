@@ -314,3 +314,42 @@ async def test_a_size_named_for_a_kind_of_product_asks_for_that_variant(state: A
     assert reply.intent == "product_question" and "Canvas Low-Top Sneakers – 39" in reply.text
     reply = await (await _chat(state, shop)).turn("Avete la giacca in taglia M?")
     assert reply.intent == "product_question" and " – M / " in reply.text
+
+
+@pytest.mark.parametrize(
+    ("text", "first", "absent"),
+    [
+        ("do you have any waterproof jackets?", "Water-Resistant Hooded Windbreaker", "Dry Bag"),
+        ("¿Tienen un altavoz portátil?", "Mini Bluetooth Speaker IPX7", "Portable SSD"),
+        ("Avete una giacca di jeans?", "Denim Trucker Jacket", "High-Rise Straight Leg Jeans"),
+        ("I need a ring light for my streams", "10-inch Ring Light with Phone Holder", "Signet Ring"),
+        ("any watches?", "AMOLED Fitness Smart Watch", "Speaker"),  # the watch before the band
+        ("kablosuz kulaklık var mı?", "ANC Wireless Earbuds", "Cable"),  # "kablosuz" (wireless) is no "kablo" (cable)
+        ("防水的手表有吗？", "Watch", "Dry Bag"),
+    ],
+)
+async def test_a_search_for_a_kind_of_product_finds_that_kind(
+    state: AppState, shop: int, text: str, first: str, absent: str
+) -> None:
+    reply = await (await _chat(state, shop)).turn(text)
+    assert reply.products and first in reply.products[0].title
+    assert all(absent not in p.title for p in reply.products)
+
+
+@pytest.mark.parametrize("text", ["¿Venden cafeteras?", "Haben Sie eine Kaffeemaschine?", "looking for a french press"])
+async def test_a_kind_of_product_the_shop_does_not_sell_finds_nothing_else(
+    state: AppState, shop: int, text: str
+) -> None:
+    reply = await (await _chat(state, shop)).turn(text)  # a coffee maker: no coffee tables
+    assert reply.intent == "product_recommendation" and not reply.products
+
+
+def test_the_kind_of_a_catalog_product_is_its_title_noun_and_its_category() -> None:
+    from seabridge.agent.catalog import kinds
+
+    assert kinds("Mini Bluetooth Speaker IPX7", "Electronics > Audio > Speakers") == {"speaker"}
+    assert kinds("Water-Resistant Hooded Windbreaker", "Clothing > Outerwear > Coats & Jackets") >= {"jacket"}
+    assert "bag" in kinds("Waterproof Roll-Top Dry Bag") and "waterproof" not in kinds("Waterproof Roll-Top Dry Bag")
+    assert kinds("Vegan Makeup Brush Set (12 pcs)") >= {"brush"}
+    assert kinds("Nitrile O-Ring Assortment (1200 pcs)") >= {"ring"}
+    assert kinds("Portable SSD USB 3.2") == {"ssd"}

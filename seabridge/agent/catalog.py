@@ -25,7 +25,17 @@ _WORD = re.compile(r"[a-z0-9]+")
 # colours buyers name for one another: an ivory shirt is what "cream" (crème, アイボリー...) asks for
 _COLOUR_KIN = {"cream": ("cream", "ivory", "ecru"), "ivory": ("ivory", "cream", "ecru")}
 _OTHER_COLOUR = 0.4  # the weight of a product that does not come in the colour asked for
-_FIELD_WEIGHTS = {"title": 3.0, "type": 2.0, "tags": 1.5, "colors": 1.5, "attributes": 1.0}
+# "head": the kind of product its title names (a watch band is of the watches' category, but a watch is what
+# "any watches?" asks for); "synonyms": the catalog words buyers' words map to, when the shop says it otherwise
+_FIELD_WEIGHTS = {
+    "title": 3.0,
+    "head": 2.0,
+    "type": 2.0,
+    "tags": 1.5,
+    "colors": 1.5,
+    "attributes": 1.0,
+    "synonyms": 1.0,
+}
 _K1, _B = 1.2, 0.5
 _STOP = frozenset(
     [
@@ -66,7 +76,7 @@ def words(text: str) -> list[str]:
 def _stem(word: str) -> str:
     if len(word) > 4 and word.endswith("ies"):
         return word[:-3] + "y"
-    if len(word) > 3 and word.endswith("es") and word[-3] in "sxz":
+    if len(word) > 4 and word.endswith(("ches", "shes", "sses", "xes", "zes")):  # watches, boxes; not cases
         return word[:-2]
     if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
         return word[:-1]
@@ -90,6 +100,53 @@ class SearchQuery:
         }
 
 
+# Title words that say how a product is sold, not what it is: the word before them is a kind too ("Brush Set")
+_PACKAGING = frozenset({"set", "kit", "pack", "pair", "combo", "duo", "assortment", "bundle"})
+# Category words that name no kind of product: "Storage & Organization", "Power & Electrical Supplies"
+_NO_KIND = frozenset(
+    {"organization", "supply", "system", "control", "accessory", "care", "cleaning", "cooking", "power", "decor"}
+)
+_UNITS = frozenset({"c", "ml", "l", "mm", "cm", "lm", "ct", "pcs", "mah", "w", "v", "oz", "g", "kg"})
+
+
+def kinds(title: str, category: str = "") -> frozenset[str]:
+    """The kinds of product a catalog entry is: the head noun of its title and the words of its category's leaf.
+
+    English titles put the noun last, before a "with ..." or "for ..." and
+    model marks ("Mini Bluetooth Speaker IPX7" is a speaker, "Waterproof
+    Roll-Top Dry Bag" a bag); the category's leaf ("Coats & Jackets") names
+    the kind in the shop's own words, so a windbreaker is also a jacket.
+    """
+    core = re.split(r"\s(?:with|for|to)\s", re.sub(r"\(.*?\)", " ", title), maxsplit=1, flags=re.IGNORECASE)[0]
+    pieces = core.split()
+    out: set[str] = set()
+
+    def noun(piece: str) -> bool:
+        if not piece.replace("-", "").isalpha() or (len(piece) >= 2 and piece.isupper()):
+            return False  # a model mark or an acronym: "IPX7", "SPF", "USB"
+        return piece.lower() not in _UNITS and piece.lower() not in _STOP  # "Set of 3"
+
+    def stem(piece: str) -> str:
+        return _stem(piece.lower().split("-")[-1])  # "O-Ring" is a ring
+
+    nouns = [i for i, piece in enumerate(pieces) if noun(piece)]
+    if nouns:
+        head = nouns[-1]
+        if head == 0 and len(pieces) > 1 and pieces[1].isupper():
+            head = 1  # "Portable SSD USB 3.2": the adjective opens the title, the kind is the mark after it
+        out.add(stem(pieces[head]))
+        if stem(pieces[head]) in _PACKAGING and len(nouns) >= 2:
+            out.add(stem(pieces[nouns[-2]]))  # "Vegan Makeup Brush Set": brushes
+    for i, piece in enumerate(pieces[1:], start=1):
+        if piece == "&" and noun(pieces[i - 1]):
+            out.add(stem(pieces[i - 1]))  # "Jade Roller & Gua Sha Set": a roller too
+    for part in category.split(">")[-1].split("&"):  # the leaf's nouns: "Coats & Jackets", "Mobile Phone Cases"
+        last = part.split()[-1:]
+        if last and stem(last[0]) not in _NO_KIND:
+            out.add(stem(last[0]))
+    return frozenset(out)
+
+
 @dataclass(slots=True)
 class _Doc:
     view: ProductView
@@ -97,6 +154,7 @@ class _Doc:
     length: float
     color_words: frozenset[str]
     title_words: frozenset[str]
+    kinds: frozenset[str]
 
 
 @dataclass(slots=True)
@@ -105,26 +163,39 @@ class CatalogIndex:
     by_id: dict[int, ProductView] = field(default_factory=dict)
     df: Counter[str] = field(default_factory=Counter)
     avg_length: float = 1.0
+    kinds: frozenset[str] = frozenset()  # every kind of product the catalog holds
 
     @classmethod
     def build(cls, products: list[Product]) -> CatalogIndex:
         index = cls()
         for product in products:
             view = product_view(product)
+            described = f"{view.title} {product.product_type} {' '.join(product.tags)}"
             fields = {
                 "title": Counter(words(view.title)),
                 "type": Counter(words(f"{product.product_type} {product.category}")),
                 "tags": Counter(words(" ".join(product.tags))),
                 "colors": Counter(words(" ".join(view.colors))),
                 "attributes": Counter(words(" ".join(v for _, v in view.attributes))),
+                "synonyms": Counter(w for term in _catalog_words(described) for w in words(term)),  # water-resistant
+                "head": Counter(kinds(view.title)),
             }
             length = sum(_FIELD_WEIGHTS[f] * sum(c.values()) for f, c in fields.items())
-            doc = _Doc(view, fields, length, frozenset(words(" ".join(view.colors))), frozenset(fields["title"]))
+            colour_words = frozenset(words(" ".join(view.colors)))
+            doc = _Doc(
+                view,
+                fields,
+                length,
+                colour_words,
+                frozenset(fields["title"]),
+                kinds(view.title, product.category),
+            )
             index.docs.append(doc)
             index.by_id[view.id] = view
             for term in set().union(*fields.values()):
                 index.df[term] += 1
         index.avg_length = sum(d.length for d in index.docs) / len(index.docs) if index.docs else 1.0
+        index.kinds = frozenset().union(*(d.kinds for d in index.docs))
         return index
 
     def get(self, product_id: int) -> ProductView | None:
@@ -134,10 +205,27 @@ class CatalogIndex:
         return _stem(term.lower()) in self.df
 
     def search(self, query: SearchQuery) -> list[ProductView]:
-        terms = [t for t in dict.fromkeys(_stem(w) for term in query.terms for w in words(term)) if t in self.df]
+        """The products the query names, best first.
+
+        When the query names a kind of product the catalog holds ("jacket",
+        "speaker"), only products of that kind are found: the other words
+        describe it ("waterproof", "portable") and must not bring back another
+        kind that shares them (a dry bag, a portable SSD). A kind named in
+        several words whose last word the catalog does not know ("coffee
+        maker") is a product the store does not sell: its first words find
+        nothing (no coffee tables for a coffee maker).
+        """
+        named = [words(term) for term in query.terms]
+        terms = [t for t in dict.fromkeys(w for ws in named if self._sold(ws) for w in ws) if t in self.df]
         colors = {kin for c in query.colors for kin in _COLOUR_KIN.get(_stem(c), (_stem(c),))}
         if not terms and not colors:
             return []
+        # the kind each term names is its last word ("down jacket", "o-ring"); "a gift set" names no kind
+        wanted_kinds = self.kinds.intersection(ws[-1] for ws in named if ws and self._sold(ws)) - _PACKAGING
+        # "a ring light": when a product's title holds every kind named, the words name that product together
+        together = {id(d) for d in self.docs if len(wanted_kinds) > 1 and wanted_kinds <= d.fields["title"].keys()}
+        if together:
+            wanted_kinds = frozenset()
         n = len(self.docs)
         scored: list[tuple[float, int, ProductView]] = []
         for doc in self.docs:
@@ -148,6 +236,10 @@ class CatalogIndex:
                 continue
             coloured = not colors or bool(colors & doc.color_words)
             if not coloured and not terms:
+                continue
+            if wanted_kinds and not wanted_kinds & doc.kinds:
+                continue
+            if together and id(doc) not in together:
                 continue
             score = 0.0
             for term in terms:
@@ -164,6 +256,11 @@ class CatalogIndex:
         scored.sort(key=lambda item: (item[0], item[1]), reverse=True)
         return [view for _, _, view in scored[: query.limit]]
 
+    def _sold(self, term_words: list[str]) -> bool:
+        """Whether a query term may name something in this catalog: a word of its own, or words ending in one
+        the catalog knows."""
+        return len(term_words) < 2 or term_words[-1] in self.df
+
     def title_matches(self, text: str) -> list[ProductView]:
         """Products whose title the text names (most of the title's words are in it), best first."""
         said = set(words(text))
@@ -179,6 +276,13 @@ class CatalogIndex:
 
     def on_sale(self, limit: int) -> list[ProductView]:
         return [d.view for d in self.docs if d.view.on_sale][:limit]
+
+
+def _catalog_words(text: str) -> list[str]:
+    """The English catalog words a buyer's English words are mapped to, found in the shop's own text."""
+    from seabridge.agent.entities import catalog_terms  # the buyers' side of the same table
+
+    return catalog_terms(text)
 
 
 def product_view(product: Product) -> ProductView:

@@ -300,14 +300,25 @@ def extract(text: str, readers: list[Locale]) -> Entities:
     _measurements(plain_wo_email, folded, readers, found)
     found.sizes = list(dict.fromkeys(_SIZE.findall(plain_wo_email)))
     text = unicodedata.normalize("NFKC", plain_wo_email)
+    named: list[tuple[int, int, str]] = []  # (start, end, catalog word) of each product word
     for loc in readers:
         reader = _reader(loc.code)
         if not found.country:
             country = _country(text, folded, reader)
             found.country = country[1] if country else ""
         own = loc is readers[0]  # another language's product words are read as whole words ("tall" in "talla")
-        found.terms += [t for at, w, t in reader.terms.spans(folded) if own or borrowed(folded, at, w, loc.code)]
+        named += [
+            (at, at + len(w), t) for at, w, t in reader.terms.spans(folded) if own or borrowed(folded, at, w, loc.code)
+        ]
         found.colors += [color for _, color in reader.colors.find(folded)]
+    # the longest product words said: "kablosuz" (wireless) is not "kablo" (cable) and "giacca di jeans" is a
+    # denim jacket, not a jacket and a pair of jeans; a phrase read as one plain word ("bluetooth headphones" as
+    # earbuds) keeps its words' own meaning too
+    found.terms += [
+        t
+        for a, b, t in named
+        if not any(x <= a and b <= y and y - x > b - a and (" " in u or folded[x:y].isalnum()) for x, y, u in named)
+    ]
     if not found.country:
         city = _city_matcher().find(folded)
         found.country = city[0][1] if city else ""
@@ -315,8 +326,20 @@ def extract(text: str, readers: list[Locale]) -> Entities:
     found.colors = list(dict.fromkeys(found.colors))
     if any(t not in found.colors for t in found.terms):  # "cream cushion cover": cream is the colour
         found.terms = found.product_terms
-    found.latin_words = [w for w in _LATIN_WORD.findall(folded) if len(w) >= 3 or not w.isalpha()]
+    # Latin words outside the product phrases read above: "french press" is a coffee maker, not something French
+    phrases = [(a, b) for a, b, _ in named if not folded[a:b].isalnum()]
+    found.latin_words = [
+        m.group(0)
+        for m in _LATIN_WORD.finditer(folded)
+        if (len(m.group(0)) >= 3 or not m.group(0).isalpha())
+        and not any(a <= m.start() and m.end() <= b for a, b in phrases)
+    ]
     return found
+
+
+def catalog_terms(text: str) -> list[str]:
+    """The English catalog words an English text names (the product words of `extract`)."""
+    return [term for _, term in _reader("en").terms.find(fold(text))]
 
 
 def _digits(text: str) -> str:

@@ -9,6 +9,7 @@ so the next message is read as the answer.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from decimal import Decimal
 
 from seabridge.agent.catalog import SearchQuery, words
@@ -628,13 +629,29 @@ async def _focus_product(ctx: Context) -> ProductView | None:
     if state.product and query.terms and set(query.terms) <= _ASPECTS:
         return await tools.product_details(state.product)  # "is it waterproof?", "does it work with an iPhone?"
     if query.terms:
-        found = await tools.search_products(query)
+        found = await tools.search_products(await _ordered_first(ctx, query))
         if found:
             state.product = found[0].id
             return found[0]
     if state.product:
         return await tools.product_details(state.product)
     return await _ordered_item(ctx)
+
+
+async def _ordered_first(ctx: Context, query: SearchQuery) -> SearchQuery:
+    """The query, narrowed to the product of the order just talked about when it is of the kind named ("how tall
+    is the table?" after the order of a side table is about that table, not the best-ranked one)."""
+    tools, state = ctx.turn.tools, ctx.state
+    if not (tools.verified and state.order):
+        return query
+    order = await tools.get_order(state.order)
+    if order is None:
+        return query
+    wider = await tools.search_products(replace(query, limit=8))
+    ordered = [p for p in wider if holds(order, p.title)]
+    if not ordered:
+        return query
+    return replace(query, terms=tuple(words(ordered[0].title)), colors=(), max_price=None)
 
 
 async def _ordered_item(ctx: Context) -> ProductView | None:
