@@ -242,6 +242,43 @@ class Meter:
         }
 
 
+async def paced_phase(
+    senders: list[Client], clients: list[Client], stats: Stats, meter: Meter, offered: float, duration: float
+) -> tuple[dict[str, Any], bool]:
+    """Open-loop sends at `offered` per second for `duration` s: latency, throughput and CPU; and whether
+    every send was answered afterwards."""
+    start = time.monotonic() + 0.5
+    stats.latencies.clear()
+    # Every message sent from `start` on belongs to this phase (nothing is sent after it), including
+    # the last ones if the generator fell behind its schedule: all of them count for latency and for
+    # the delivery check (latency_samples == expected_samples).
+    stats.latency_from, stats.latency_to = start, float("inf")
+    sent_before = sum(c.sent for c in senders)
+    lag: list[float] = []
+    emit({"event": "fixed_start", "offered_per_s": round(offered, 1)})
+    await asyncio.sleep(0.5)
+    meter.start()
+    await paced_loop(senders, offered, start, start + duration, lag)
+    phase = meter.stop()
+    sent = sum(c.sent for c in senders) - sent_before
+    drained = await drain(senders, 30)
+    latencies = stats.latencies
+    fanout = len(clients) / max(1, len({c.conversation_id for c in clients}))
+    emit({"event": "fixed_done", **phase})
+    return {
+        **phase,
+        "offered_per_s": round(offered, 1),
+        "sent": sent,
+        "latency_samples": len(latencies),
+        "expected_samples": round(sent * fanout),
+        "p50_ms": round(quantile(latencies, 0.50) * 1000, 2),
+        "p90_ms": round(quantile(latencies, 0.90) * 1000, 2),
+        "p99_ms": round(quantile(latencies, 0.99) * 1000, 2),
+        "max_ms": round(max(latencies, default=float("nan")) * 1000, 2),
+        "send_lag_p99_ms": round(quantile(lag, 0.99) * 1000, 2) if lag else 0.0,
+    }, drained
+
+
 async def run(plan: dict[str, Any]) -> dict[str, Any]:
     stats = Stats()
     pid = int(plan["server_pid"])
@@ -273,24 +310,15 @@ async def run(plan: dict[str, Any]) -> dict[str, Any]:
 
     # Half of this server's own maximum, unless the plan fixes the rate (to compare two versions at one load).
     offered = float(plan.get("fixed_offered") or max(1.0, float(plan["fixed_fraction"]) * max_phase["acked_per_s"]))
-    start = time.monotonic() + 0.5
-    stats.latencies.clear()
-    # Every message sent from `start` on belongs to this phase (nothing is sent after it), including
-    # the last ones if the generator fell behind its schedule: all of them count for latency and for
-    # the delivery check (latency_samples == expected_samples).
-    stats.latency_from, stats.latency_to = start, float("inf")
-    sent_before = sum(c.sent for c in senders)
-    lag: list[float] = []
-    emit({"event": "fixed_start", "offered_per_s": round(offered, 1)})
-    await asyncio.sleep(0.5)
-    meter.start()
-    await paced_loop(senders, offered, start, start + duration, lag)
-    fixed_phase = meter.stop()
-    sent = sum(c.sent for c in senders) - sent_before
-    drained = await drain(senders, 30) and drained
-    latencies = stats.latencies
-    fanout = len(clients) / max(1, len({c.conversation_id for c in clients}))
-    emit({"event": "fixed_done", **fixed_phase})
+    fixed, ok = await paced_phase(senders, clients, stats, meter, offered, duration)
+    drained = drained and ok
+    # The latency curve (`--sweep`): more paced phases, each at a fraction of this server's own maximum.
+    curve: list[dict[str, Any]] = []
+    for fraction in plan.get("sweep_fractions") or []:
+        rate = max(1.0, float(fraction) * max_phase["acked_per_s"])
+        point, ok = await paced_phase(senders, clients, stats, meter, rate, duration)
+        drained = drained and ok
+        curve.append({"fraction": float(fraction), **point})
 
     closed_early = stats.closed
     for c in clients:
@@ -303,18 +331,8 @@ async def run(plan: dict[str, Any]) -> dict[str, Any]:
         "rss_after_kib": rss_after,
         "idle_kib_per_conn": round((rss_after - rss_before) / len(clients), 1),
         "max": max_phase,
-        "fixed": {
-            **fixed_phase,
-            "offered_per_s": round(offered, 1),
-            "sent": sent,
-            "latency_samples": len(latencies),
-            "expected_samples": round(sent * fanout),
-            "p50_ms": round(quantile(latencies, 0.50) * 1000, 2),
-            "p90_ms": round(quantile(latencies, 0.90) * 1000, 2),
-            "p99_ms": round(quantile(latencies, 0.99) * 1000, 2),
-            "max_ms": round(max(latencies, default=float("nan")) * 1000, 2),
-            "send_lag_p99_ms": round(quantile(lag, 0.99) * 1000, 2) if lag else 0.0,
-        },
+        "fixed": fixed,
+        "curve": curve,
         "drained": drained,
         "errors": stats.error_codes,
         "closed_early": closed_early,

@@ -35,6 +35,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import os
 import re
 import signal
@@ -171,13 +172,15 @@ def run_load(plan: dict[str, Any], folder: Path, server: Server, py_spy: Path | 
     assert proc.stdout is not None
     result: dict[str, Any] | None = None
     spy: subprocess.Popen[bytes] | None = None
+    recorded: set[str] = set()
     for line in proc.stdout:
         item = json.loads(line)
         if "result" in item:
             result = item["result"]
             continue
         log.log(f"  {item}")
-        if item["event"] in ("max_start", "fixed_start") and py_spy is not None:
+        if item["event"] in ("max_start", "fixed_start") and item["event"] not in recorded and py_spy is not None:
+            recorded.add(item["event"])  # the half-load phase, not the sweep's phases after it
             if spy is not None:
                 spy.wait()
             # The max phase to FILE, the fixed phase (half load) to FILE's name with ".fixed" before its suffix.
@@ -204,6 +207,7 @@ def plan_for(url: str, pid: int, connections: list[dict[str, Any]], args: argpar
         "window": args.window,
         "fixed_fraction": 0.5,
         "fixed_offered": args.offered,
+        "sweep_fractions": args.sweep,
     }
 
 
@@ -335,14 +339,26 @@ def summary(result: dict[str, Any]) -> dict[str, Any]:
         # Robust to a shared machine: what a core of server CPU delivers (the server may have had less than one).
         "delivered_per_server_cpu_s": round(result["max"]["delivered_per_s"] / max(result["max"]["server_cpu"], 1e-9)),
         "loadgen_cpu_max": result["max"]["loadgen_cpu"],
+        "curve": [_point(p) for p in result.get("curve", [])],
         "detail": result,
     }
+
+
+def _point(phase: dict[str, Any]) -> dict[str, Any]:
+    """One point of the latency curve: the load (as a fraction of this server's max) and what it got."""
+    keys = ("fraction", "offered_per_s", "p50_ms", "p99_ms", "server_cpu")
+    return {key: phase[key] for key in keys}
 
 
 def medians(summaries: list[dict[str, Any]]) -> dict[str, Any]:
     """Each figure's median over the runs (a figure's own run may differ from another's)."""
     numbers = [key for key, value in summaries[0].items() if isinstance(value, int | float)]
-    return {key: round(statistics.median(s[key] for s in summaries), 2) for key in numbers}
+    result: dict[str, Any] = {key: round(statistics.median(s[key] for s in summaries), 2) for key in numbers}
+    result["curve"] = [
+        {key: round(statistics.median(s["curve"][i][key] for s in summaries), 3) for key in point}
+        for i, point in enumerate(summaries[0]["curve"])
+    ]
+    return result
 
 
 def _brief(summary_: dict[str, Any]) -> dict[str, Any]:
@@ -369,6 +385,42 @@ def print_table(report: dict[str, Any], console: Console) -> None:
         table.add_row(label, f"{report['seabridge'][key]:,}", f"{report['baseline'][key]:,}")
     console.print(table)
     console.print(f"backend: {report['backend']}; ratio (delivered/s): {report['ratio']}")
+    if report["seabridge"]["curve"]:
+        print_curve(report, console)
+
+
+def print_curve(report: dict[str, Any], console: Console, target_ms: float = 50.0) -> None:
+    """p99 latency against load, each server at fractions of its own maximum, as bars (log scale)."""
+    table = Table(title=f"Latency curve (p99; the line marks the {target_ms:g} ms target)")
+    for column in ("server", "load", "sends/s", "p50 ms", "p99 ms", "server CPU", "p99 (log scale)"):
+        table.add_column(column, justify="left" if column in ("server", "p99 (log scale)") else "right", no_wrap=True)
+    width, top = 30, 1000.0  # 1 ms .. 1 s across the bar
+    mark = round(width * math.log10(target_ms) / math.log10(top))
+    for name in ("seabridge", "baseline"):
+        for point in report[name]["curve"]:
+            filled = max(1, min(width, round(width * math.log10(max(point["p99_ms"], 1.0)) / math.log10(top))))
+            bar = "".join("█" if i < filled else ("│" if i == mark else " ") for i in range(width))
+            colour = "green" if point["p99_ms"] < target_ms else "red"
+            table.add_row(
+                name,
+                f"{point['fraction']:.0%}",
+                f"{point['offered_per_s']:,.0f}",
+                f"{point['p50_ms']:,}",
+                f"{point['p99_ms']:,}",
+                f"{point['server_cpu']:.2f}",
+                f"[{colour}]{bar}[/]",
+            )
+    console.print(table)
+
+
+def _fractions(text: str) -> list[float]:
+    try:
+        values = [float(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a list of numbers: {text!r}") from None
+    if not values or any(not 0 < v <= 1 for v in values):
+        raise argparse.ArgumentTypeError("fractions of the max load, each in (0, 1], e.g. 0.25,0.5,0.75")
+    return values
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -390,6 +442,14 @@ def main(argv: list[str] | None = None) -> None:
         type=float,
         help="sends/s of the fixed phase, for both servers (default: half of each server's own max phase);"
         " to compare two versions of the code at one load",
+    )
+    parser.add_argument(
+        "--sweep",
+        type=_fractions,
+        default=[],
+        metavar="F,F,...",
+        help="after the half-load phase, more paced phases at these fractions of each server's own max"
+        " (e.g. 0.25,0.5,0.75): p50/p99 and CPU against load, drawn as a chart; each adds --duration s",
     )
     parser.add_argument("--skip-baseline", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
