@@ -353,3 +353,25 @@ def test_the_kind_of_a_catalog_product_is_its_title_noun_and_its_category() -> N
     assert kinds("Vegan Makeup Brush Set (12 pcs)") >= {"brush"}
     assert kinds("Nitrile O-Ring Assortment (1200 pcs)") >= {"ring"}
     assert kinds("Portable SSD USB 3.2") == {"ssd"}
+
+
+@pytest.mark.parametrize(
+    ("text", "shown", "absent"),
+    [
+        ("Any discounts on jackets?", "Packable Down Jacket", "Blouse"),
+        ("do you have any jackets on sale?", "Packable Down Jacket", "Cardigan"),
+        ("Gibt es Rabatt auf Kleider?", "Dress", "Blouse"),
+        ("耳机有打折吗？", "Earbuds", "Blouse"),
+    ],
+)
+async def test_a_discount_question_about_a_kind_of_product_answers_for_that_kind(
+    state: AppState, shop: int, text: str, shown: str, absent: str
+) -> None:
+    reply = await (await _chat(state, shop)).turn(text)
+    assert reply.intent == "discount" and shown in reply.text and absent not in reply.text
+
+
+async def test_a_kind_with_nothing_on_sale_is_said_so_with_its_prices(state: AppState, shop: int) -> None:
+    reply = await (await _chat(state, shop)).turn("any deals on tents right now?")
+    assert reply.intent == "discount"
+    assert "not on sale" in reply.text and "Backpacking Tent ($129.00)" in reply.text

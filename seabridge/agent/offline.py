@@ -347,6 +347,9 @@ class OfflineEngine:
             # is it made of?": the price and facts of a product the buyer names, not the store's promotions
             return "product_question"
         named = bool(ents.product_terms)
+        on_sale = "discount" in ctx.prediction.keywords and not asks_a_fact and not state.product
+        if intent == "product_recommendation" and named and on_sale and not _asks_for_a_code(ctx):
+            return "discount"  # "do you have any jackets on sale?": the promotions on a kind of product
         if named and intent in _ASIDE and intent not in ctx.prediction.keywords:
             return "product_question" if state.product else "product_recommendation"  # "a mechanical keyboard?"
         guessed = intent not in ctx.prediction.keywords and intent in _CONFUSABLE | {"refund_status"}

@@ -534,7 +534,22 @@ async def shipping_cost(ctx: Context) -> None:
 
 
 async def discount(ctx: Context) -> None:
+    """The store's products on sale; of the kind of product named, when one is ("any discounts on jackets?")."""
     tools, loc = ctx.turn.tools, ctx.loc
+    if ctx.entities.product_terms:
+        kind = await tools.search_products(replace(_query(ctx), limit=12))
+        if kind:
+            sale = [p for p in kind if p.on_sale][:3]
+            if sale:
+                ctx.say("discount_sale", items=_product_list(ctx, sale))
+            else:
+                ctx.say("discount_not_on_sale", items=_product_list(ctx, kind[:3]))
+            ctx.products = sale or kind[:3]
+            ctx.state.products = [p.id for p in ctx.products]
+            if tools.store.free_shipping_over is not None:
+                threshold = loc.money(tools.store.free_shipping_over, tools.store.currency)
+                ctx.say("shipping_free_over", threshold=threshold)
+            return
     sale = await tools.sale_items()
     if sale:
         ctx.say("discount_sale", items=_product_list(ctx, sale))
