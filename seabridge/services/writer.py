@@ -39,6 +39,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import manager_of_class
 
 from seabridge.db.conversations import Conversation, Message, OutboxEvent
+from seabridge.db.engine import sqlite_pragmas
 from seabridge.db.models import Base
 
 log = logging.getLogger(__name__)
@@ -591,7 +592,7 @@ class _WriterThread:
 
     def _connect(self, busy_timeout_ms: int) -> sqlite3.Connection:
         raw = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        _sqlite_pragmas(raw, None)
+        sqlite_pragmas(raw, None)
         raw.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         # Checkpoints are the checkpointer's: here one would copy the WAL into the database file and
         # sync it between two batches, while the next batch's senders wait.
@@ -652,7 +653,7 @@ class _Checkpointer:
     def _run(self) -> None:
         raw = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
         try:
-            _sqlite_pragmas(raw, None)
+            sqlite_pragmas(raw, None)
             while not self._stop.wait(self.INTERVAL_S):
                 try:
                     raw.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
@@ -701,16 +702,6 @@ class _LoopThread:
         self.thread.join(timeout=10)
         if not self.thread.is_alive():
             self.loop.close()
-
-
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # The same settings as the app's own SQLite connections (db/engine.py).
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.close()
 
 
 def _message(new_id: int, row: dict[str, Any]) -> Message:
