@@ -334,6 +334,7 @@ def summary(result: dict[str, Any]) -> dict[str, Any]:
         "idle_kib_per_conn": result["idle_kib_per_conn"],
         "offered_per_s": fixed["offered_per_s"],
         "fixed_delivered_per_s": fixed["delivered_per_s"],
+        "server_cpu_fixed": fixed["server_cpu"],
         "max_sends_per_s": result["max"]["acked_per_s"],
         "server_cpu_max": result["max"]["server_cpu"],
         # Robust to a shared machine: what a core of server CPU delivers (the server may have had less than one).
