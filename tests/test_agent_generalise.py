@@ -375,3 +375,51 @@ async def test_a_kind_with_nothing_on_sale_is_said_so_with_its_prices(state: App
     reply = await (await _chat(state, shop)).turn("any deals on tents right now?")
     assert reply.intent == "discount"
     assert "not on sale" in reply.text and "Backpacking Tent ($129.00)" in reply.text
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "weight"),
+    [
+        ("Busco una mochila para senderismo", "¿Cuánto pesa?", "1,1 kg"),
+        ("テントを探しています", "4人用のテントの重さは？", "7.8 kg"),
+        ("Есть рюкзаки для походов?", "Сколько он весит?", "1,1 kg"),
+        ("Cerco una lampada da comodino", "Quanto pesa?", "950 g"),
+        ("保温杯有吗", "多重？", "380 g"),
+    ],
+)
+async def test_the_weight_asked_of_a_product_is_said(
+    state: AppState, shop: int, first: str, then: str, weight: str
+) -> None:
+    chat = await _chat(state, shop)
+    await chat.turn(first)
+    reply = await chat.turn(then)
+    assert reply.intent == "product_question" and weight in reply.text
+
+
+@pytest.mark.parametrize(
+    ("email", "first", "then"),
+    [
+        ("minjun_lee81@example.com", "노트북 거치대 있어요?", "그거 다른 색으로 바꿀 수 있나요?"),
+        ("alessandro.bianchi@example.com", "Avete borracce termiche?", "Si può avere in un altro colore?"),
+        ("marta.sanchez@example.org", "¿Tienen mochilas?", "¿La puedo cambiar a otro color?"),
+        ("yumi.suzuki@mail.example", "キャンプ用の椅子はありますか？", "サイズを変えられますか？"),
+    ],
+)
+async def test_changing_the_product_just_shown_is_no_order_change(
+    state: AppState, shop: int, email: str, first: str, then: str
+) -> None:
+    chat = await _chat(state, shop, email)  # verified buyers, who have orders, talking about a product
+    await chat.turn(first)
+    reply = await chat.turn(then)
+    assert reply.intent == "product_question" and not reply.escalated
+    reply = await chat.turn(
+        "quiero cambiar la dirección de mi pedido" if email.startswith("marta") else "change my order's address"
+    )
+    assert reply.intent == "change_order" and reply.escalated  # an order named: the order change it is
+
+
+async def test_a_size_of_the_product_just_shown_asks_for_that_variant(state: AppState, shop: int) -> None:
+    chat = await _chat(state, shop)
+    await chat.turn("Есть ли в наличии кроссовки?")
+    reply = await chat.turn("А размер 42 есть?")  # "and is there a 42?"
+    assert reply.intent == "product_question" and "Canvas Low-Top Sneakers – 42" in reply.text

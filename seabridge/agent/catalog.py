@@ -293,6 +293,7 @@ def product_view(product: Product) -> ProductView:
             price=Decimal(v.price),
             compare_at_price=Decimal(v.compare_at_price) if v.compare_at_price is not None else None,
             in_stock=v.inventory_qty,
+            grams=v.grams,
         )
         for v in product.variants
     )

@@ -284,6 +284,8 @@ class OfflineEngine:
             return "refund_status"  # "I cancelled it, when do I get my money back?"
         if intent in human_only and _about_a_product_not_an_order(ctx):
             return "product_question"  # "can the strap of the watch be changed?" while talking about products
+        if intent in human_only and _about_the_product_shown(ctx):
+            return "product_question"  # "can I get it in another colour?" right after the product was shown
         if intent not in human_only or intent in prediction.keywords or intent != prediction.intent:
             return intent
         swap = len(ctx.entities.sizes) >= 2  # "the L instead of the XXL": sizes named to change, not to choose
@@ -326,6 +328,8 @@ class OfflineEngine:
         variant = sized and (available or ents.colors)  # "in black, size 42?": one variant asked for
         if intent == "size_advice" and variant and not ents.measurements:
             return "product_question"  # "is the L still in stock?", "¿hay stock en la talla 39?": that size's stock
+        if intent == "size_advice" and sized and not ents.measurements and _a_size_of_the_product_shown(ctx, sized):
+            return "product_question"  # "and in 42?" after the sneakers: that size of them, not advice
         numbered = ents.order_numbers or (ents.bare_numbers and ctx.cue("order_word"))
         if intent in PRODUCT_INTENTS and numbered and not ents.product_terms and not ents.measurements:
             return state.last_intent if state.last_intent in ORDER_INTENTS else "order_status"  # "看看订单1212"
@@ -662,6 +666,28 @@ def _about_a_product_not_an_order(ctx: Context) -> bool:
     if state.last_intent in ORDER_INTENTS:
         return False
     return not ctx.turn.tools.verified or state.last_intent in PRODUCT_INTENTS
+
+
+def _a_size_of_the_product_shown(ctx: Context, sizes: list[str]) -> bool:
+    """Whether the sizes named are sizes the product just discussed comes in (a variant asked for)."""
+    state = ctx.state
+    if not state.product or state.last_intent not in PRODUCT_INTENTS:
+        return False
+    product = ctx.turn.tools.peek(state.product)
+    offered = {s.casefold() for s in product.sizes} if product is not None else set()
+    return bool(offered) and all(s.casefold() in offered for s in sizes)
+
+
+def _about_the_product_shown(ctx: Context) -> bool:
+    """A follow-up about the product just discussed, with no order in sight: no order number or order word,
+    no order talked about in this conversation, and no word of cancelling. Changing "it" to another colour or
+    size then means choosing that variant, not changing a placed order."""
+    ents, state = ctx.entities, ctx.state
+    if not state.product or state.last_intent not in PRODUCT_INTENTS or state.order:
+        return False
+    if ents.order_numbers or ents.bare_numbers or ctx.cue("order_word"):
+        return False
+    return "cancel_order" not in ctx.prediction.keywords
 
 
 def _names_an_attribute(ctx: Context) -> bool:

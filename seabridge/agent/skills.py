@@ -8,6 +8,7 @@ so the next message is read as the answer.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from decimal import Decimal
@@ -724,6 +725,9 @@ async def product_question(ctx: Context) -> None:
     dimensions = attributes.get("dimensions") or attributes.get("Dimensions")
     if dimensions:
         ctx.say("product_dimensions", title=product.title, dimensions=dimensions)
+    weight = _weight(ctx, product)
+    if weight and ctx.cue("ask_weight") and not _WEIGHED.search(dimensions or ""):  # the shop's own figure first
+        ctx.say("product_weight", title=product.title, weight=weight)
     if product.colors:
         ctx.say("product_colors", title=product.title, colors=loc.join(list(product.colors)))
     wanted = {v.lower() for v in [*ents.sizes, *eu_sizes(ctx.turn.text), *ents.colors]} | _named_options(ctx, product)
@@ -753,6 +757,22 @@ async def product_question(ctx: Context) -> None:
         else:
             ctx.say("product_out_of_stock", variant=product.title)
     ctx.fact(f"asked about {product.title}")
+
+
+_WEIGHED = re.compile(r"\d\s*(?:g|kg)\b")  # dimensions that already give the weight ("95 × 95 × 45 mm; 240 g")
+
+
+def _weight(ctx: Context, product: ProductView) -> str:
+    """The product's weight from its variants' shipping weights ("240 g", "1,2 kg", "380–450 g"), if the shop
+    gives them."""
+    grams = sorted({v.grams for v in product.variants if v.grams})
+    if not grams:
+        return ""
+
+    def amount(g: int) -> str:
+        return f"{ctx.loc.number(Decimal(g) / 1000)} kg" if g >= 1000 else f"{ctx.loc.number(g)} g"
+
+    return amount(grams[0]) if len(grams) == 1 else f"{amount(grams[0])}–{amount(grams[-1])}"
 
 
 def _named_options(ctx: Context, product: ProductView) -> set[str]:

@@ -98,6 +98,7 @@ class VariantView:
     price: Decimal
     compare_at_price: Decimal | None
     in_stock: int | None  # None: not tracked
+    grams: int | None = None  # the shipping weight the shop gives, if any
 
 
 @dataclass(frozen=True, slots=True)
