@@ -423,3 +423,24 @@ async def test_a_size_of_the_product_just_shown_asks_for_that_variant(state: App
     await chat.turn("Есть ли в наличии кроссовки?")
     reply = await chat.turn("А размер 42 есть?")  # "and is there a 42?"
     assert reply.intent == "product_question" and "Canvas Low-Top Sneakers – 42" in reply.text
+
+
+async def test_a_follow_up_naming_what_the_product_works_with_stays_on_that_product(state: AppState, shop: int) -> None:
+    chat = await _chat(state, shop, "jhoffmann@example.org")
+    shown = await chat.turn("有没有登山包？")  # "any hiking backpacks?"
+    reply = await chat.turn("它可以装笔记本吗？")  # "can it hold a laptop?": the backpack, not the laptop stand
+    assert reply.intent == "product_question" and reply.products[0].title == shown.products[0].title
+
+
+async def test_when_the_product_just_shown_ships_is_no_order_status(state: AppState, shop: int) -> None:
+    chat = await _chat(state, shop, "jhoffmann@example.org")  # has orders, none of them a coffee table
+    assert "Coffee Tables" in (await chat.turn("有咖啡桌吗")).text  # "do you have coffee tables?"
+    reply = await chat.turn("这个什么时候能发货？")  # "when can this ship?"
+    assert reply.intent == "product_question" and "Coffee Tables" in reply.text and "#1212" not in reply.text
+    chat = await _chat(state, shop, "jhoffmann@example.org")
+    assert (await chat.turn("我的订单到哪了？")).intent == "order_status"  # an order named: its status
+
+
+async def test_a_variant_option_names_the_product_it_belongs_to(state: AppState, shop: int) -> None:
+    reply = await (await _chat(state, shop)).turn("充电器有欧规插头吗？")  # "does the charger come with an EU plug?"
+    assert "Charger" in reply.products[0].title

@@ -35,6 +35,7 @@ _FIELD_WEIGHTS = {
     "colors": 1.5,
     "attributes": 1.0,
     "synonyms": 1.0,
+    "options": 1.0,
 }
 _K1, _B = 1.2, 0.5
 _STOP = frozenset(
@@ -179,6 +180,7 @@ class CatalogIndex:
                 "attributes": Counter(words(" ".join(v for _, v in view.attributes))),
                 "synonyms": Counter(w for term in _catalog_words(described) for w in words(term)),  # water-resistant
                 "head": Counter(kinds(view.title)),
+                "options": Counter(words(" ".join(_other_options(view)))),  # "EU Plug", "1 TB", "Sterling Silver"
             }
             length = sum(_FIELD_WEIGHTS[f] * sum(c.values()) for f, c in fields.items())
             colour_words = frozenset(words(" ".join(view.colors)))
@@ -200,6 +202,12 @@ class CatalogIndex:
 
     def get(self, product_id: int) -> ProductView | None:
         return self.by_id.get(product_id)
+
+    def names_a_kind(self, term: str) -> bool:
+        """Whether a query term names a kind of product this catalog holds ("backpack"), not only what one is
+        like or works with ("waterproof", "laptop")."""
+        said = words(term)
+        return bool(said) and said[-1] in self.kinds and said[-1] not in _PACKAGING
 
     def knows(self, term: str) -> bool:
         return _stem(term.lower()) in self.df
@@ -313,6 +321,13 @@ def product_view(product: Product) -> ProductView:
         size_chart=product.size_chart,
         on_sale=any(v.compare_at_price is not None and v.compare_at_price > v.price for v in variants),
     )
+
+
+def _other_options(view: ProductView) -> list[str]:
+    """The variants' option values beyond colours and sizes (which have fields and readers of their own)."""
+    known = {v.casefold() for v in (*view.colors, *view.sizes)}
+    values = {value for v in view.variants for _, value in v.options if value.casefold() not in known}
+    return sorted(values)
 
 
 def _option_values(variants: tuple[VariantView, ...], names: tuple[str, ...]) -> tuple[str, ...]:

@@ -385,6 +385,8 @@ class OfflineEngine:
         follow_up = state.last_intent in ORDER_INTENTS and state.last_intent not in turn.tools.store.human_only
         if await OfflineEngine.ordered_product(ctx) or await OfflineEngine.own_delivery(ctx):
             return "order_status"
+        if intent == "order_status" and intent not in ctx.prediction.keywords and await _asks_of_the_product(ctx):
+            return "product_question"
         if (intent in ORDER_INTENTS and not asked) or intent == state.pending_intent:
             return intent
         if _asks_a_fact(ctx):
@@ -666,6 +668,20 @@ def _about_a_product_not_an_order(ctx: Context) -> bool:
     if state.last_intent in ORDER_INTENTS:
         return False
     return not ctx.turn.tools.verified or state.last_intent in PRODUCT_INTENTS
+
+
+async def _asks_of_the_product(ctx: Context) -> bool:
+    """A guess at an order question that follows a product question with no order in sight, about a product
+    none of the buyer's orders holds ("and when can this one ship?"): its availability, not an order's status."""
+    if not _about_the_product_shown(ctx) or ctx.entities.tracking_numbers:
+        return False
+    from seabridge.agent import skills
+
+    product = ctx.turn.tools.peek(ctx.state.product)
+    if product is None:
+        return False
+    orders = await ctx.turn.tools.list_orders() if ctx.turn.tools.verified else []
+    return not any(skills.holds(o, product.title) for o in orders)
 
 
 def _a_size_of_the_product_shown(ctx: Context, sizes: list[str]) -> bool:

@@ -642,8 +642,11 @@ async def _focus_product(ctx: Context) -> ProductView | None:
                 state.product = product.id
                 return product
     query = _query(ctx, limit=1)
-    if state.product and query.terms and set(query.terms) <= _ASPECTS:
-        return await tools.product_details(state.product)  # "is it waterproof?", "does it work with an iPhone?"
+    aspects = query.terms and not any(tools.names_a_kind(t) for t in query.terms)
+    if state.product and (aspects or set(query.terms) <= _ASPECTS):
+        # "is it waterproof?", "does it work with an iPhone?", "can it hold a laptop?": words of what the product
+        # discussed is like or works with, naming no other kind of product
+        return await tools.product_details(state.product)
     if query.terms:
         found = await tools.search_products(await _ordered_first(ctx, query))
         if found:

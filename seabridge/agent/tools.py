@@ -221,6 +221,10 @@ class Tools:
             return None
         return advise_size(product, measurements)
 
+    def names_a_kind(self, term: str) -> bool:
+        """Whether a catalog word names a kind of product the store sells (no tool call: the catalog index)."""
+        return self._catalog.names_a_kind(term)
+
     def knows(self, word: str) -> bool:
         """Whether a word occurs in the catalog (for English product words typed in any language)."""
         return self._catalog.knows(word)
