@@ -444,3 +444,16 @@ async def test_when_the_product_just_shown_ships_is_no_order_status(state: AppSt
 async def test_a_variant_option_names_the_product_it_belongs_to(state: AppState, shop: int) -> None:
     reply = await (await _chat(state, shop)).turn("充电器有欧规插头吗？")  # "does the charger come with an EU plug?"
     assert "Charger" in reply.products[0].title
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        ("¿El hervidor de cuello de cisne es de acero?", "Pour-Over Gooseneck Kettle"),  # "is it made of steel?"
+        ("¿Qué tallas tiene el vestido de flores?", "Floral Wrap Midi Dress"),
+        ("Il bollitore a collo di cigno è di acciaio?", "Pour-Over Gooseneck Kettle"),
+    ],
+)
+async def test_is_it_made_of_asks_a_product_fact(state: AppState, shop: int, text: str, title: str) -> None:
+    reply = await (await _chat(state, shop)).turn(text)
+    assert reply.intent == "product_question" and reply.products[0].title == title
