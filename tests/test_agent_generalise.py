@@ -457,3 +457,17 @@ async def test_a_variant_option_names_the_product_it_belongs_to(state: AppState,
 async def test_is_it_made_of_asks_a_product_fact(state: AppState, shop: int, text: str, title: str) -> None:
     reply = await (await _chat(state, shop)).turn(text)
     assert reply.intent == "product_question" and reply.products[0].title == title
+
+
+@pytest.mark.parametrize(
+    ("first", "then"),
+    [("Какие есть палатки?", "А вторая сколько весит?"), ("テントはどんな種類がありますか？", "二つ目の重さは？")],
+)
+async def test_which_products_of_a_kind_are_there_lists_them_for_a_pick(
+    state: AppState, shop: int, first: str, then: str
+) -> None:
+    chat = await _chat(state, shop)
+    shown = await chat.turn(first)  # "what tents are there?": both tents, not the facts of the first
+    assert shown.intent == "product_recommendation" and len(shown.products) == 2
+    reply = await chat.turn(then)  # "and how heavy is the second one?"
+    assert reply.intent == "product_question" and reply.products[0].title == shown.products[1].title

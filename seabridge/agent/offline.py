@@ -366,6 +366,10 @@ class OfflineEngine:
             # "do you have waterproof speakers?" is a search; "how many watts is the charger?" asks a fact
             searching = "product_recommendation" in ctx.prediction.keywords
             searching = searching or dict(ctx.prediction.ranked).get("product_recommendation", 0.0) >= 0.2
+            # "what tents are there?": a kind with a choice in it, and no fact of one asked, is a search
+            only_kinds = all(tools.names_a_kind(t) for t in ents.product_terms)  # "tents", not "a laptop sleeve"
+            choice = only_kinds and not _asks_an_attribute(ctx) and tools.kind_count(tuple(ents.product_terms)) > 1
+            searching = searching or choice
             return "product_recommendation" if searching and not tools.title_matches(ctx.turn.text) else intent
         if intent == "product_recommendation" and state.product and not named and (ents.colors or ents.sizes):
             return "product_question"
@@ -704,6 +708,18 @@ def _about_the_product_shown(ctx: Context) -> bool:
     if ents.order_numbers or ents.bare_numbers or ctx.cue("order_word"):
         return False
     return "cancel_order" not in ctx.prediction.keywords
+
+
+def _asks_an_attribute(ctx: Context) -> bool:
+    """Whether the message asks any fact of a product in its own words: the product question's keywords, or
+    its stock, weight, warranty, compatibility or care."""
+    return (
+        "product_question" in ctx.prediction.keywords
+        or _names_an_attribute(ctx)
+        or ctx.cue("ask_stock")
+        or ctx.cue("ask_weight")
+        or bool(ctx.entities.sizes or ctx.entities.colors or eu_sizes(ctx.turn.text))
+    )
 
 
 def _names_an_attribute(ctx: Context) -> bool:

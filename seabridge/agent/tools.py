@@ -221,6 +221,13 @@ class Tools:
             return None
         return advise_size(product, measurements)
 
+    def kind_count(self, terms: tuple[str, ...]) -> int:
+        """How many products (up to 3) of the kinds the terms name the catalog holds, to tell "do you have
+        tents?" (a choice to show) from a question about the one product there is. No tool call: nothing of it
+        reaches the buyer; the skill searches for what it says."""
+        kinds = tuple(t for t in terms if self._catalog.names_a_kind(t))
+        return len(self._catalog.search(SearchQuery(terms=kinds, limit=3))) if kinds else 0
+
     def names_a_kind(self, term: str) -> bool:
         """Whether a catalog word names a kind of product the store sells (no tool call: the catalog index)."""
         return self._catalog.names_a_kind(term)
