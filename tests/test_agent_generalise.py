@@ -471,3 +471,43 @@ async def test_which_products_of_a_kind_are_there_lists_them_for_a_pick(
     assert shown.intent == "product_recommendation" and len(shown.products) == 2
     reply = await chat.turn(then)  # "and how heavy is the second one?"
     assert reply.intent == "product_question" and reply.products[0].title == shown.products[1].title
+
+
+@pytest.mark.parametrize(
+    ("email", "first", "then"),
+    [
+        (None, "How much are the Canvas Low-Top Sneakers?", "can I order them in black?"),
+        ("jhoffmann@example.org", "Сколько стоят Canvas Low-Top Sneakers?", "можно заказать в чёрном?"),
+        (None, "¿Cuánto cuestan las Canvas Low-Top Sneakers?", "¿se pueden comprar en azul marino?"),
+        ("jhoffmann@example.org", "Was kosten die Canvas Low-Top Sneakers?", "kann man sie in Schwarz kaufen?"),
+        (None, "Combien coûtent les Canvas Low-Top Sneakers ?", "je peux les commander en noir ?"),
+        (None, "Canvas Low-Top Sneakers ne kadar?", "siyah renkte sipariş verebilir miyim?"),
+        (None, "Canvas Low-Top Sneakersはいくらですか？", "黒で注文できますか"),
+    ],
+)
+async def test_ordering_the_product_just_shown_asks_for_that_variant(
+    state: AppState, shop: int, email: str | None, first: str, then: str
+) -> None:
+    chat = await _chat(state, shop, email)  # no order named: a verb of ordering asks for the product's variant
+    await chat.turn(first)
+    reply = await chat.turn(then)
+    assert reply.intent == "product_question" and not reply.escalated
+    assert reply.products[0].title == "Canvas Low-Top Sneakers"
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "lead"),
+    [
+        ("¿Cuánto cuestan las Canvas Low-Top Sneakers?", "¿puedo pedirlas en negro?", "32,90"),
+        ("Canvas Low-Top Sneakersはいくらですか？", "黒で注文できますか", "32.90"),
+        ("Сколько стоят Canvas Low-Top Sneakers?", "можно их купить в чёрном цвете?", "32,90"),
+    ],
+)
+async def test_the_fact_asked_leads_the_product_answer(
+    state: AppState, shop: int, first: str, then: str, lead: str
+) -> None:
+    chat = await _chat(state, shop)
+    asked = await chat.turn(first)  # the price asked: it comes before the material, colours and sizes
+    assert lead in asked.text.split("Cotton canvas")[0]
+    reply = await chat.turn(then)  # a colour asked for: that variant's stock leads
+    assert reply.text.startswith("Canvas Low-Top Sneakers – 36 / Black")

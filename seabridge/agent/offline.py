@@ -106,6 +106,23 @@ class Context:
             for start, word, lang in _cue_matcher(self.loc, list_name).spans(folded)
         )
 
+    def names_an_order(self) -> bool:
+        """Whether the message names an order: a word of `order_word` that is not part of a verb of ordering or
+        buying ("can I order it in black?", "можно заказать", "¿se puede comprar?" ask for a product)."""
+        if not self.folded:
+            self.folded = fold(self.turn.text)
+        folded, code = self.folded, self.loc.code
+        verbs = [
+            (start, start + len(word))
+            for start, word, lang in _cue_matcher(self.loc, "buy_verb").spans(folded)
+            if lang == code or borrowed(folded, start, word, lang)
+        ]
+        return any(
+            not any(a <= start < b for a, b in verbs)
+            for start, word, lang in _cue_matcher(self.loc, "order_word").spans(folded)
+            if lang == code or borrowed(folded, start, word, lang)
+        )
+
 
 # (language, word list) -> (the Locale it was built from, one matcher over that list and English's).
 _CUE_MATCHERS: dict[tuple[str, str], tuple[Locale, PhraseMatcher[str]]] = {}
@@ -705,7 +722,7 @@ def _about_the_product_shown(ctx: Context) -> bool:
     ents, state = ctx.entities, ctx.state
     if not state.product or state.last_intent not in PRODUCT_INTENTS or state.order:
         return False
-    if ents.order_numbers or ents.bare_numbers or ctx.cue("order_word"):
+    if ents.order_numbers or ents.bare_numbers or ctx.names_an_order():
         return False
     return "cancel_order" not in ctx.prediction.keywords
 

@@ -718,47 +718,57 @@ async def product_question(ctx: Context) -> None:
     loc, ents = ctx.loc, ctx.entities
     ctx.products = [product]
     attributes = dict(product.attributes)
-    for cue, key, names in _ASKED_ATTRIBUTES:  # what the buyer asked of it comes first, when the store says
+    # What the buyer asked of it leads, so the asked fact comes first however long the answer; the rest follows.
+    lead: list[str] = []
+    rest: list[str] = []
+
+    def say(asked: bool, key: str, **values: object) -> None:
+        (lead if asked else rest).append(loc.say(key, **values))
+
+    for cue, key, names in _ASKED_ATTRIBUTES:
         value = next((attributes[n] for n in names if attributes.get(n)), "")
         if value and ctx.cue(cue):
-            ctx.say(key, title=product.title, value=value)
+            say(True, key, title=product.title, value=value)
     material = attributes.get("material") or attributes.get("Material")
     if material:
-        ctx.say("product_material", title=product.title, material=material)
+        say(ctx.cue("ask_material"), "product_material", title=product.title, material=material)
     dimensions = attributes.get("dimensions") or attributes.get("Dimensions")
     if dimensions:
-        ctx.say("product_dimensions", title=product.title, dimensions=dimensions)
+        asked = ctx.cue("ask_dimensions") or (ctx.cue("ask_weight") and bool(_WEIGHED.search(dimensions)))
+        say(asked, "product_dimensions", title=product.title, dimensions=dimensions)
     weight = _weight(ctx, product)
     if weight and ctx.cue("ask_weight") and not _WEIGHED.search(dimensions or ""):  # the shop's own figure first
-        ctx.say("product_weight", title=product.title, weight=weight)
-    if product.colors:
-        ctx.say("product_colors", title=product.title, colors=loc.join(list(product.colors)))
+        say(True, "product_weight", title=product.title, weight=weight)
     wanted = {v.lower() for v in [*ents.sizes, *eu_sizes(ctx.turn.text), *ents.colors]} | _named_options(ctx, product)
-    if product.sizes and not wanted & {s.lower() for s in product.sizes}:
-        ctx.say("product_sizes", title=product.title, sizes=loc.join(list(product.sizes)))
     matching = [v for v in product.variants if wanted and wanted <= {value.lower() for _, value in v.options}]
     if not matching and wanted:
         matching = [v for v in product.variants if wanted & {value.lower() for _, value in v.options}]
+    if product.colors:
+        colors = loc.join(list(product.colors))
+        say(bool(ents.colors) and not matching, "product_colors", title=product.title, colors=colors)
+    if product.sizes and not wanted & {s.lower() for s in product.sizes}:
+        say(ctx.cue("ask_size"), "product_sizes", title=product.title, sizes=loc.join(list(product.sizes)))
     if not matching or product.min_price == product.max_price:
-        ctx.say("product_price", title=product.title, price=_price(ctx, product))
+        say(ctx.cue("ask_price"), "product_price", title=product.title, price=_price(ctx, product))
     currency = ctx.turn.tools.store.currency
-    for variant in matching[:2]:
+    for variant in matching[:2]:  # the variant asked for: its price and stock lead
         label = f"{product.title} – {variant.title}"
         if product.min_price != product.max_price:  # the variant asked about has a price of its own
-            ctx.say("product_price", title=label, price=loc.money(variant.price, currency))
+            say(True, "product_price", title=label, price=loc.money(variant.price, currency))
         if variant.in_stock is None or variant.in_stock > 0:
             count = loc.number(variant.in_stock) if variant.in_stock is not None else "✓"
-            ctx.say("product_in_stock", variant=label, count=count)
+            say(True, "product_in_stock", variant=label, count=count)
         else:
-            ctx.say("product_out_of_stock", variant=label)
+            say(True, "product_out_of_stock", variant=label)
     if not matching and product.variants and ctx.cue("ask_stock"):  # "is it in stock?": the product as a whole
         counts = [v.in_stock for v in product.variants]
         if any(c is None for c in counts):
-            ctx.say("product_in_stock", variant=product.title, count="✓")
+            say(True, "product_in_stock", variant=product.title, count="✓")
         elif any(c for c in counts if c is not None):
-            ctx.say("product_in_stock", variant=product.title, count=loc.number(sum(c for c in counts if c)))
+            say(True, "product_in_stock", variant=product.title, count=loc.number(sum(c for c in counts if c)))
         else:
-            ctx.say("product_out_of_stock", variant=product.title)
+            say(True, "product_out_of_stock", variant=product.title)
+    ctx.parts.extend(lead + rest)
     ctx.fact(f"asked about {product.title}")
 
 
