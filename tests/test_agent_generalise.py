@@ -9,7 +9,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from seabridge.agent import locale as locales
 from seabridge.agent.engine import Reply
+from seabridge.agent.entities import extract
 from seabridge.agent.offline import OfflineEngine
 from seabridge.agent.runner import BotRunner
 from seabridge.services.messaging import Actor
@@ -511,3 +513,23 @@ async def test_the_fact_asked_leads_the_product_answer(
     assert lead in asked.text.split("Cotton canvas")[0]
     reply = await chat.turn(then)  # a colour asked for: that variant's stock leads
     assert reply.text.startswith("Canvas Low-Top Sneakers – 36 / Black")
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "term", "color"),
+    [
+        ("ru", "какой размер стола?", "table", ""),  # "стол" in the genitive
+        ("ru", "а у стула какая высота", "chair", ""),
+        ("tr", "masanın boyutları nedir?", "table", ""),
+        ("tr", "siyahını alabilir miyim?", "", "black"),
+        ("de", "gibt es die Tassen in Schwarz?", "mug", "black"),
+        ("de", "die schwarzen Tassen", "mug", "black"),
+        ("id", "berapa harga tasnya?", "bag", ""),
+    ],
+)
+def test_short_product_and_colour_words_are_read_in_other_cases(
+    language: str, text: str, term: str, color: str
+) -> None:
+    found = extract(text, [locales.load(language), locales.load("en")])
+    assert (term in found.terms) if term else True
+    assert (color in found.colors) if color else not found.colors

@@ -24,7 +24,7 @@ from decimal import Decimal, InvalidOperation
 
 from seabridge.agent import locale as locales
 from seabridge.agent.locale import Locale
-from seabridge.agent.text import PhraseMatcher, borrowed, fold, is_unspaced, tokens
+from seabridge.agent.text import CASE_ENDINGS, PhraseMatcher, borrowed, fold, is_unspaced, tokens
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
 _ORDER_HASH = re.compile(r"#\s?(\d{3,8})")
@@ -155,8 +155,9 @@ def _reader(code: str) -> _Reader:
         countries=PhraseMatcher(safe, whole_words=True),
         strict_countries=tuple(strict),
         inflected_countries=tuple(inflected),
-        terms=PhraseMatcher(loc.terms.items(), prefix_from=_INFLECTED),  # "bouilloires", "Stirnlampen"
-        colors=PhraseMatcher(loc.colors.items(), whole_words=True),
+        # "bouilloires", "Stirnlampen"; a short word in another case: "стола", "masanın"
+        terms=PhraseMatcher(loc.terms.items(), prefix_from=_INFLECTED, endings=CASE_ENDINGS.get(code, ())),
+        colors=PhraseMatcher(loc.colors.items(), whole_words=True, endings=CASE_ENDINGS.get(code, ())),
     )
 
 

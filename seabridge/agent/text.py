@@ -162,12 +162,18 @@ class PhraseMatcher(Generic[T]):
     `contains_word`'s with `whole_words` (both ends of a word in spaced scripts).
     """
 
-    __slots__ = ("_root", "size")
+    __slots__ = ("_endings", "_root", "size")
 
     def __init__(
-        self, phrases: Iterable[tuple[str, T]], *, whole_words: bool = False, prefix_from: int = SHORT_WORD + 1
+        self,
+        phrases: Iterable[tuple[str, T]],
+        *,
+        whole_words: bool = False,
+        prefix_from: int = SHORT_WORD + 1,
+        endings: tuple[str, ...] = (),
     ) -> None:
         self._root: dict[str, Any] = {}
+        self._endings = endings  # a word that must end may end in one of these instead ("стол" in "стола")
         self.size = 0
         for phrase, value in phrases:
             if not phrase:
@@ -199,7 +205,7 @@ class PhraseMatcher(Generic[T]):
                 end += 1
                 entries = node.get(_END)
                 if entries:
-                    at_end = end == size or not folded[end].isalnum()
+                    at_end = end == size or not folded[end].isalnum() or self._inflected(folded, end)
                     for phrase, value, need_start, need_end in entries:
                         if (at_start or not need_start) and (at_end or not need_end):
                             out.append((start, phrase, value))
@@ -207,6 +213,33 @@ class PhraseMatcher(Generic[T]):
                     break
                 node = node.get(folded[end])
         return out
+
+    def _inflected(self, folded: str, end: int) -> bool:
+        """Whether the word going on at `end` ends there in one of the language's case or plural endings."""
+        size = len(folded)
+        return any(
+            folded.startswith(ending, end) and (end + len(ending) == size or not folded[end + len(ending)].isalnum())
+            for ending in self._endings
+        )
+
+
+# Case and plural endings a noun or colour takes in a language, folded: a short word ("стол", "masa", "Hut")
+# that must end a word may end in one of them instead ("стола", "masanın", "siyahını"). The long
+# words already match as the start of a longer word.
+CASE_ENDINGS: dict[str, tuple[str, ...]] = {
+    "ru": ("а", "я", "у", "ю", "ы", "и", "е", "ом", "ем", "ей", "ой", "ов", "ев", "ам", "ям", "ами", "ями", "ах", "ях"),
+    "tr": (
+        *("i", "u", "a", "e", "in", "un", "nin", "nun", "yi", "yu", "ya", "ye", "da", "de", "ta", "te"),
+        *("dan", "den", "tan", "ten", "nda", "nde", "ndan", "nden", "na", "ne", "la", "le", "yla", "yle"),
+        *("lar", "ler", "lari", "leri", "larin", "lerin", "si", "su", "sin", "sun", "sini", "sunu", "ini", "unu"),
+        *("ina", "una", "inda", "unda", "ni", "nu"),
+    ),
+    "de": ("e", "es", "s", "en", "n", "er", "ern"),
+    "es": ("s", "es"),
+    "pt": ("s", "es"),
+    "fr": ("s", "x"),
+    "id": ("nya", "mu", "ku"),
+}
 
 
 # Endings a word of one language keeps when a message in another language borrows it: English is the
