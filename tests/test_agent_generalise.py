@@ -533,3 +533,23 @@ def test_short_product_and_colour_words_are_read_in_other_cases(
     found = extract(text, [locales.load(language), locales.load("en")])
     assert (term in found.terms) if term else True
     assert (color in found.colors) if color else not found.colors
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "lead"),
+    [
+        ("有咖啡桌吗", "这个从哪里发货？", "发货地：Yiwu"),  # "where does this ship from?"
+        ("コーヒーテーブルはありますか？", "どこから発送されますか？", "発送元：Yiwu"),
+        ("Есть журнальные столики?", "откуда отправляется?", "отправляется из: Yiwu"),
+        ("テントはありますか？", "サイズはどのくらい？", "寸法"),  # a tent has no sizes: how big it is
+        ("커피 테이블 있어요?", "몇 킬로예요?", "무게는 9.8 kg"),  # "how many kilos?"
+    ],
+)
+async def test_a_follow_up_on_the_product_shown_is_answered_first(
+    state: AppState, shop: int, first: str, then: str, lead: str
+) -> None:
+    chat = await _chat(state, shop, "jhoffmann@example.org")  # has orders, none of them this product
+    shown = await chat.turn(first)
+    reply = await chat.turn(then)
+    assert reply.intent == "product_question" and reply.products[0].title == shown.products[0].title
+    assert lead in reply.text.split("。")[0].split(". ")[0], reply.text

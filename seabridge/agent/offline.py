@@ -406,7 +406,9 @@ class OfflineEngine:
         follow_up = state.last_intent in ORDER_INTENTS and state.last_intent not in turn.tools.store.human_only
         if await OfflineEngine.ordered_product(ctx) or await OfflineEngine.own_delivery(ctx):
             return "order_status"
-        if intent == "order_status" and intent not in ctx.prediction.keywords and await _asks_of_the_product(ctx):
+        # "where does it ship from?" in the words of an order status ("発送"): a fact of the product just shown
+        guessed = intent not in ctx.prediction.keywords or ctx.cue("ask_ships_from")
+        if intent == "order_status" and guessed and await _asks_of_the_product(ctx):
             return "product_question"
         if (intent in ORDER_INTENTS and not asked) or intent == state.pending_intent:
             return intent

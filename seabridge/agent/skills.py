@@ -706,6 +706,8 @@ _ASKED_ATTRIBUTES = (
     ("ask_warranty", "product_warranty", ("warranty",)),
     ("ask_compatibility", "product_compatibility", ("compatibility", "compatible_with")),
     ("ask_care", "product_care", ("care_instructions", "care")),
+    ("ask_fit", "product_fit", ("fit",)),
+    ("ask_ships_from", "product_ships_from", ("ships_from",)),
 )
 
 
@@ -728,13 +730,14 @@ async def product_question(ctx: Context) -> None:
     for cue, key, names in _ASKED_ATTRIBUTES:
         value = next((attributes[n] for n in names if attributes.get(n)), "")
         if value and ctx.cue(cue):
-            say(True, key, title=product.title, value=value)
+            say(True, key, title=product.title, value=value.rstrip("."))
     material = attributes.get("material") or attributes.get("Material")
     if material:
         say(ctx.cue("ask_material"), "product_material", title=product.title, material=material)
     dimensions = attributes.get("dimensions") or attributes.get("Dimensions")
     if dimensions:
         asked = ctx.cue("ask_dimensions") or (ctx.cue("ask_weight") and bool(_WEIGHED.search(dimensions)))
+        asked = asked or (ctx.cue("ask_size") and not product.sizes)  # "サイズは？" of a tent: how big it is
         say(asked, "product_dimensions", title=product.title, dimensions=dimensions)
     weight = _weight(ctx, product)
     if weight and ctx.cue("ask_weight") and not _WEIGHED.search(dimensions or ""):  # the shop's own figure first
@@ -745,7 +748,8 @@ async def product_question(ctx: Context) -> None:
         matching = [v for v in product.variants if wanted & {value.lower() for _, value in v.options}]
     if product.colors:
         colors = loc.join(list(product.colors))
-        say(bool(ents.colors) and not matching, "product_colors", title=product.title, colors=colors)
+        asked = (bool(ents.colors) or ctx.cue("ask_color")) and not matching  # the variant named leads instead
+        say(asked, "product_colors", title=product.title, colors=colors)
     if product.sizes and not wanted & {s.lower() for s in product.sizes}:
         say(ctx.cue("ask_size"), "product_sizes", title=product.title, sizes=loc.join(list(product.sizes)))
     if not matching or product.min_price == product.max_price:
