@@ -553,3 +553,18 @@ async def test_a_follow_up_on_the_product_shown_is_answered_first(
     reply = await chat.turn(then)
     assert reply.intent == "product_question" and reply.products[0].title == shown.products[0].title
     assert lead in reply.text.split("。")[0].split(". ")[0], reply.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Cosa mi consigli tra Canvas Low-Top Sneakers e Knit Running Shoes, di che materiale sono?",
+        "¿Qué me recomiendas, el 4-Person Instant Cabin Tent o el Down Mummy Sleeping Bag -5 °C? ¿cuánto pesan?",
+        "Qual é melhor para iniciantes, o Compact Camping Stove ou o Collapsible Silicone Camping Cookset?",
+    ],
+)
+async def test_a_choice_between_named_products_asking_a_fact_is_a_product_question(
+    state: AppState, shop: int, text: str
+) -> None:
+    reply = await (await _chat(state, shop)).turn(text)  # products named by title, a fact asked: no search
+    assert reply.intent == "product_question" and reply.products[0].title in text

@@ -379,6 +379,9 @@ class OfflineEngine:
         searching = "product_recommendation" in ctx.prediction.keywords
         if intent == "product_recommendation" and asks_a_fact and named and not searching:
             return "product_question"  # "is the hiking backpack waterproof?" asks a fact of one kind of product
+        facts = ("ask_material", "ask_price", "ask_dimensions", "ask_weight")
+        if intent == "product_recommendation" and titled and (asks_a_fact or any(ctx.cue(c) for c in facts)):
+            return "product_question"  # "which do you advise, the X or the Y: what are they made of?": named, a fact
         if intent == "product_question" and not (state.product or asks_a_fact) and named:
             # "do you have waterproof speakers?" is a search; "how many watts is the charger?" asks a fact
             searching = "product_recommendation" in ctx.prediction.keywords
