@@ -568,3 +568,13 @@ async def test_a_choice_between_named_products_asking_a_fact_is_a_product_questi
 ) -> None:
     reply = await (await _chat(state, shop)).turn(text)  # products named by title, a fact asked: no search
     assert reply.intent == "product_question" and reply.products[0].title in text
+
+
+async def test_a_choice_between_two_named_products_answers_both(state: AppState, shop: int) -> None:
+    reply = await (await _chat(state, shop)).turn(
+        "¿Cuál es mejor para principiantes, la Compact Camping Stove o el Collapsible Silicone Camping Cookset?"
+    )
+    titles = {p.title for p in reply.products}
+    assert reply.intent == "product_question"
+    assert titles == {"Compact Camping Stove", "Collapsible Silicone Camping Cookset"}
+    assert all(title in reply.text for title in titles)

@@ -717,8 +717,21 @@ async def product_question(ctx: Context) -> None:
         _ask(ctx, "product", "product_ask")
         return
     _clear_pending(ctx)
-    loc, ents = ctx.loc, ctx.entities
     ctx.products = [product]
+    ctx.parts.extend(_described(ctx, product))
+    # "which is better, the X or the Y?": a second product named by its title is answered the same way after it
+    other = next((p for p in ctx.turn.tools.title_matches(ctx.turn.text) if p.id != product.id), None)
+    second = await ctx.turn.tools.product_details(other.id) if other is not None else None
+    if second is not None:
+        ctx.products.append(second)
+        ctx.parts.extend(_described(ctx, second))
+        ctx.fact(f"asked about {second.title}")
+    ctx.fact(f"asked about {product.title}")
+
+
+def _described(ctx: Context, product: ProductView) -> list[str]:
+    """The product's facts, the one asked first."""
+    loc, ents = ctx.loc, ctx.entities
     attributes = dict(product.attributes)
     # What the buyer asked of it leads, so the asked fact comes first however long the answer; the rest follows.
     lead: list[str] = []
@@ -772,8 +785,7 @@ async def product_question(ctx: Context) -> None:
             say(True, "product_in_stock", variant=product.title, count=loc.number(sum(c for c in counts if c)))
         else:
             say(True, "product_out_of_stock", variant=product.title)
-    ctx.parts.extend(lead + rest)
-    ctx.fact(f"asked about {product.title}")
+    return lead + rest
 
 
 _WEIGHED = re.compile(r"\d\s*(?:g|kg)\b")  # dimensions that already give the weight ("95 × 95 × 45 mm; 240 g")
