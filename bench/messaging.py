@@ -340,6 +340,7 @@ def summary(result: dict[str, Any]) -> dict[str, Any]:
         # Robust to a shared machine: what a core of server CPU delivers (the server may have had less than one).
         "delivered_per_server_cpu_s": round(result["max"]["delivered_per_s"] / max(result["max"]["server_cpu"], 1e-9)),
         "loadgen_cpu_max": result["max"]["loadgen_cpu"],
+        "loadgen_cpu_fixed": fixed["loadgen_cpu"],
         "curve": [_point(p) for p in result.get("curve", [])],
         "detail": result,
     }
