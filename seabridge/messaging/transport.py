@@ -57,7 +57,16 @@ from seabridge.messaging.frames import (
     TypingEventFrame,
     encode,
 )
-from seabridge.messaging.hub import Hub, ParticipantKey, SeqCursor, Step, presence_event, visible, wire_message
+from seabridge.messaging.hub import (
+    Hub,
+    ParticipantKey,
+    SeqCursor,
+    Step,
+    message_frame_text,
+    presence_event,
+    visible,
+    wire_message,
+)
 from seabridge.messaging.protocol import Connection, ConnectionState, ProtocolConfig, SessionInfo
 from seabridge.messaging.sockets import WRITE_TIMEOUT_S, Socket
 from seabridge.services.messaging import (
@@ -528,7 +537,10 @@ class _SharedFrames:
     def text(self, event: BusEvent, kind: type[MessageFrame] | type[MessageUpdatedFrame]) -> str:
         if self._last_text[0] is event:
             return self._last_text[1]
-        text = self.encode(self.frame(event, kind))
+        frame_type = "message" if kind is MessageFrame else "message_updated"
+        text = message_frame_text(frame_type, event.conversation_id, event.seq, event.payload)
+        if text is None:
+            text = self.encode(self.frame(event, kind))
         self._last_text = (event, text)
         return text
 
