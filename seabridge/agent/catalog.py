@@ -209,6 +209,12 @@ class CatalogIndex:
         said = words(term)
         return bool(said) and said[-1] in self.kinds and said[-1] not in _PACKAGING
 
+    def titles_holding(self, term: str) -> int:
+        """How many titles hold every word of a term: a kind with a word that describes it ("denim jacket")
+        names the one product whose title says both."""
+        said = set(words(term))
+        return sum(1 for d in self.docs if said and said <= d.title_words) if said else 0
+
     def knows(self, term: str) -> bool:
         return _stem(term.lower()) in self.df
 

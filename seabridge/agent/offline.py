@@ -388,9 +388,17 @@ class OfflineEngine:
             searching = searching or dict(ctx.prediction.ranked).get("product_recommendation", 0.0) >= 0.2
             # "what tents are there?": a kind with a choice in it, and no fact of one asked, is a search
             only_kinds = all(tools.names_a_kind(t) for t in ents.product_terms)  # "tents", not "a laptop sleeve"
-            choice = only_kinds and not _asks_an_attribute(ctx) and tools.kind_count(tuple(ents.product_terms)) > 1
-            searching = searching or choice
+            asked_of = _asks_an_attribute(ctx) or _asks_a_product_fact(ctx)
+            count = tools.kind_count(tuple(ents.product_terms)) if only_kinds else 0
+            choice = only_kinds and not asked_of and count > 1
+            # "is the denim jacket made of cotton?", "デニムジャケットは他の色も?": a fact of the one product named
+            one = only_kinds and count == 1 and _asks_a_product_fact(ctx)
+            searching = (searching or choice) and not one
             return "product_recommendation" if searching and not tools.title_matches(ctx.turn.text) else intent
+        if intent == "product_recommendation" and named and not state.product and _asks_a_product_fact(ctx):
+            only_kinds = all(tools.names_a_kind(t) for t in ents.product_terms)
+            if only_kinds and tools.kind_count(tuple(ents.product_terms)) == 1:
+                return "product_question"  # "does the denim jacket come in another colour?": one product, a fact
         if intent == "product_recommendation" and state.product and not named and (ents.colors or ents.sizes):
             return "product_question"
         return intent
@@ -742,6 +750,20 @@ def _asks_an_attribute(ctx: Context) -> bool:
         or ctx.cue("ask_weight")
         or bool(ctx.entities.sizes or ctx.entities.colors or eu_sizes(ctx.turn.text))
     )
+
+
+# The words of a fact asked of a product, each leading its answer ("made of", "what colours", "how big").
+_FACT_CUES = ("ask_price", "ask_material", "ask_dimensions", "ask_size", "ask_color", "ask_fit", "ask_ships_from")
+
+
+def _asks_a_product_fact(ctx: Context) -> bool:
+    """Whether the message asks a fact of a product in its own words, whatever else it says: the product
+    question's keywords, or the words of one of its facts (material, colours, sizes, price, dimensions, stock,
+    weight, warranty, compatibility, care, fit, where it ships from). Entities alone (a colour, a size) are not
+    counted: "did the black one ship?" names a variant of an order."""
+    if "product_question" in ctx.prediction.keywords or _names_an_attribute(ctx):
+        return True
+    return any(ctx.cue(c) for c in (*_FACT_CUES, "ask_stock", "ask_weight"))
 
 
 def _names_an_attribute(ctx: Context) -> bool:

@@ -226,6 +226,8 @@ class Tools:
         tents?" (a choice to show) from a question about the one product there is. No tool call: nothing of it
         reaches the buyer; the skill searches for what it says."""
         kinds = tuple(t for t in terms if self._catalog.names_a_kind(t))
+        if any(self._catalog.titles_holding(t) == 1 for t in kinds if len(t.split()) >= 2):
+            return 1  # "the denim jacket", "the down jacket": a kind described so that one title holds its words
         return len(self._catalog.search(SearchQuery(terms=kinds, limit=3))) if kinds else 0
 
     def names_a_kind(self, term: str) -> bool:
