@@ -215,6 +215,16 @@ class CatalogIndex:
         said = set(words(term))
         return sum(1 for d in self.docs if said and said <= d.title_words) if said else 0
 
+    def kinds_of(self, title: str) -> frozenset[str]:
+        """The kinds of the product with this title (an order's item, "Title - Variant"), else none."""
+        base = title.split(" - ")[0]
+        return next((d.kinds for d in self.docs if d.view.title == base), frozenset())
+
+    def term_kind(self, term: str) -> str:
+        """The kind a query term names (its last word, "down jacket" -> "jacket"), or "" when it names none."""
+        said = words(term)
+        return said[-1] if self.names_a_kind(term) else ""
+
     def knows(self, term: str) -> bool:
         return _stem(term.lower()) in self.df
 

@@ -164,6 +164,7 @@ class OfflineEngine:
         ctx.intent = self.payment_trouble(ctx)
         ctx.intent = self.placed_order(ctx)
         ctx.intent = self.human_only_evidence(ctx)
+        ctx.intent = await self.unordered_product(ctx)
         ctx.intent = self.product_focus(ctx)
         ctx.intent = await self.order_reference(ctx)
         frustrated = self.frustration(ctx)
@@ -318,6 +319,38 @@ class OfflineEngine:
         return intent
 
     @staticmethod
+    async def unordered_product(ctx: Context) -> str:
+        """A guess at an order change that asks a fact of a product none of the buyer's orders holds ("does the
+        windbreaker come in another colour?" after a question about an order of shirts): that product's facts,
+        not a change to hand over. An order named, or a product of an order named with it ("swap the shirt for
+        the windbreaker"), keeps the change; and a close guess at a product question in the words of a change,
+        about a product the buyer ordered, is that change."""
+        from seabridge.agent import skills
+
+        ents, intent, ranked = ctx.entities, ctx.intent, dict(ctx.prediction.ranked)
+        if not ctx.turn.tools.verified or not ents.product_terms or ents.order_numbers or ents.bare_numbers:
+            return intent
+        # "can the jacket I bought be changed to another colour?": a close guess at a fact of a product the buyer
+        # ordered, in the words of a change, is the change
+        wavering = intent == "product_question" and ranked.get("change_order", 0.0) >= 0.3
+        changing = wavering and "change_order" in ctx.prediction.keywords and not _about_the_product_shown(ctx)
+        if changing and not _buys_anew(ctx):
+            titles = await skills.mentioned_titles(ctx)
+            orders = await ctx.turn.tools.list_orders()
+            return "change_order" if any(skills.holds(o, t) for o in orders for t in titles[:3]) else intent
+        asked = any(mark in ctx.turn.text for mark in ("?", "？", "؟"))
+        if intent != "change_order" or ctx.names_an_order() or not (asked or _asks_a_product_fact(ctx)):
+            return intent
+        titles = await skills.mentioned_titles(ctx)
+        orders = await ctx.turn.tools.list_orders()
+        if not titles or any(skills.holds(o, t) for o in orders for t in titles):
+            return intent
+        items = [item for o in orders for item in o.items]
+        if ctx.turn.tools.of_a_kind_in(tuple(ents.product_terms), items):
+            return intent  # "can I get my coat in black?": a product of a kind the buyer ordered may be that one
+        return "product_question"
+
+    @staticmethod
     def placed_order(ctx: Context) -> str:
         """Sizes talked about with an order number are about that placed order: a change or a return; a size
         that did not fit, with the words of a return, is a return."""
@@ -425,6 +458,8 @@ class OfflineEngine:
             return intent
         if _asks_a_fact(ctx):
             return intent  # "and how long is the hammock?": a fact of an ordered product, in its own words
+        if intent in PRODUCT_INTENTS and (_asks_a_product_fact(ctx) or _buys_anew(ctx)):
+            return intent  # "what colours does the jacket come in?", "I'd like to buy the headphones too, ...?"
         if not (asked or follow_up) or not turn.tools.verified:
             return intent
         short = len(tokens(fold(turn.text))) <= 8 or any(is_unspaced(c) for c in turn.text[:40])
@@ -475,6 +510,8 @@ class OfflineEngine:
             return False  # "does the backpack I bought have a laptop sleeve?": nothing in it asks after the order
         if ctx.state.pending or not (ctx.entities.product_terms or ctx.entities.latin_words):
             return False
+        if _asks_a_product_fact(ctx) or _buys_anew(ctx):
+            return False  # "is the headlamp waterproof?", "I want to buy the lantern too": the product, not its order
         titles = await skills.mentioned_titles(ctx)
         if not titles:
             return False
@@ -764,6 +801,11 @@ def _asks_a_product_fact(ctx: Context) -> bool:
     if "product_question" in ctx.prediction.keywords or _names_an_attribute(ctx):
         return True
     return any(ctx.cue(c) for c in (*_FACT_CUES, "ask_stock", "ask_weight"))
+
+
+def _buys_anew(ctx: Context) -> bool:
+    """Whether the message speaks of buying or ordering something (a `buy_verb`) and names no placed order."""
+    return ctx.cue("buy_verb") and not ctx.names_an_order()
 
 
 def _names_an_attribute(ctx: Context) -> bool:

@@ -234,6 +234,12 @@ class Tools:
         """Whether a catalog word names a kind of product the store sells (no tool call: the catalog index)."""
         return self._catalog.names_a_kind(term)
 
+    def of_a_kind_in(self, terms: tuple[str, ...], items: list[str]) -> bool:
+        """Whether a product term names the kind of one of these order items ("the coat" and a "Packable Down
+        Jacket", whose category is "Coats & Jackets"). No tool call: the catalog index."""
+        named = {self._catalog.term_kind(t) for t in terms} - {""}
+        return any(named & self._catalog.kinds_of(item) for item in items)
+
     def knows(self, word: str) -> bool:
         """Whether a word occurs in the catalog (for English product words typed in any language)."""
         return self._catalog.knows(word)
