@@ -215,6 +215,12 @@ class CatalogIndex:
         said = set(words(term))
         return sum(1 for d in self.docs if said and said <= d.title_words) if said else 0
 
+    def in_title(self, view: ProductView, term: str) -> bool:
+        """Whether every word of a term is in the product's title, or names one of its kinds."""
+        doc = next((d for d in self.docs if d.view.id == view.id), None)
+        said = set(words(term))
+        return doc is not None and bool(said) and said <= doc.title_words | doc.kinds
+
     def kinds_of(self, title: str) -> frozenset[str]:
         """The kinds of the product with this title (an order's item, "Title - Variant"), else none."""
         base = title.split(" - ")[0]

@@ -41,6 +41,8 @@ _KEEP_OVER_TITLE = frozenset(
     {"product_question", "product_recommendation", "size_advice", "complaint", "human_agent", "feedback", "discount"}
     | ORDER_INTENTS
 )
+# Guesses a question about one product is mistaken for when it uses no words of theirs ("does it shed?").
+_MISREAD = frozenset({"complaint", "order_status", "return_policy", "delivery_time", "refund_status"})
 # What a buyer says after an order answer that is not about another order, even naming a product.
 _OWN_TOPICS = frozenset({"complaint", "feedback", "greeting"})
 # Requests whose answer holds no one's personal data: another person named in them ("a gift for someone
@@ -387,6 +389,18 @@ class OfflineEngine:
         unclaimed = intent not in ctx.prediction.keywords and intent not in _KEEP_OVER_TITLE
         if titled and unclaimed:
             return "product_question"  # a product named by its title, and nothing else clearly asked
+        one = bool(titled) or _names_one_product(ctx)
+        asked = any(mark in ctx.turn.text for mark in ("?", "？", "؟"))
+        if one and asked and intent in _MISREAD and intent not in ctx.prediction.keywords and _no_order_in_sight(ctx):
+            # "Sind die High-Rise Jeans dehnbar?", "is the clear magsafe case going to yellow?": a question about
+            # one product, in no words of a complaint or an order, with no order in sight
+            return "product_question"
+        searching = "product_recommendation" in ctx.prediction.keywords
+        if intent == "product_recommendation" and one and asked and not searching and not state.product:
+            # "¿el teclado mecánico es inalámbrico?": a feature of the one product named, not whether it is sold
+            featured = tools.beyond_the_title(tuple(ents.product_terms)) or bool(ents.measurements)
+            if featured or _asks_a_product_fact(ctx):
+                return "product_question"
         follow_up = state.product and state.last_intent in PRODUCT_INTENTS
         asked = ctx.turn.text.rstrip().endswith(("?", "？", "؟"))
         mistaken = intent in _CONFUSABLE and (intent != "other" or asked)
@@ -801,6 +815,23 @@ def _asks_a_product_fact(ctx: Context) -> bool:
     if "product_question" in ctx.prediction.keywords or _names_an_attribute(ctx):
         return True
     return any(ctx.cue(c) for c in (*_FACT_CUES, "ask_stock", "ask_weight"))
+
+
+def _names_one_product(ctx: Context) -> bool:
+    """Whether the product words name one product of the catalog: a kind described so that one title holds
+    the words ("the mechanical keyboard", "the denim jacket"), or a kind the catalog holds one of."""
+    return ctx.turn.tools.names_one(tuple(ctx.entities.product_terms))
+
+
+def _no_order_in_sight(ctx: Context) -> bool:
+    """No order number, no order word, no order talked about, and a buyer with no orders to mean (anonymous)
+    or talking about products."""
+    ents, state = ctx.entities, ctx.state
+    if ents.order_numbers or ents.bare_numbers or ents.tracking_numbers or state.order or ctx.cue("order_word"):
+        return False
+    if state.last_intent in ORDER_INTENTS or ctx.cue("frustration"):
+        return False
+    return not ctx.turn.tools.verified or state.last_intent in PRODUCT_INTENTS
 
 
 def _buys_anew(ctx: Context) -> bool:

@@ -234,6 +234,23 @@ class Tools:
         """Whether a catalog word names a kind of product the store sells (no tool call: the catalog index)."""
         return self._catalog.names_a_kind(term)
 
+    def names_one(self, terms: tuple[str, ...]) -> bool:
+        """Whether product words pick out one product: a kind the catalog holds one of ("keyboard"), or a kind
+        with a word that one title holds with it ("mechanical" + "keyboard", "denim jacket"). No tool call."""
+        kinds = [t for t in terms if self._catalog.names_a_kind(t)]
+        if not kinds:
+            return False
+        if self.kind_count(tuple(kinds)) == 1:
+            return True
+        return any(self._catalog.titles_holding(f"{d} {k}") == 1 for k in kinds for d in terms if d != k)
+
+    def beyond_the_title(self, terms: tuple[str, ...]) -> bool:
+        """Whether some product word is not in the title of the product the words find first: a feature asked
+        about ("is the mechanical keyboard wireless?"), not part of the name ("the portable straw"). No tool
+        call."""
+        found = self._catalog.search(SearchQuery(terms=terms, limit=1))
+        return bool(found) and any(not self._catalog.in_title(found[0], t) for t in terms)
+
     def of_a_kind_in(self, terms: tuple[str, ...], items: list[str]) -> bool:
         """Whether a product term names the kind of one of these order items ("the coat" and a "Packable Down
         Jacket", whose category is "Coats & Jackets"). No tool call: the catalog index."""
