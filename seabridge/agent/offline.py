@@ -419,7 +419,9 @@ class OfflineEngine:
         if intent == "product_recommendation" and named and on_sale and not _asks_for_a_code(ctx):
             return "discount"  # "do you have any jackets on sale?": the promotions on a kind of product
         if named and intent in _ASIDE and intent not in ctx.prediction.keywords:
-            return "product_question" if state.product else "product_recommendation"  # "a mechanical keyboard?"
+            if state.product or (one and asked and _no_order_in_sight(ctx) and not ctx.cue("buy_verb")):
+                return "product_question"  # "una pregunta sobre los bastones de trekking: ¿son de carbono?"
+            return "product_recommendation"  # "a mechanical keyboard?"
         guessed = intent not in ctx.prediction.keywords and intent in _CONFUSABLE | {"refund_status"}
         if asks_a_fact and named and guessed and not unrelated:
             return "product_question"  # "сколько стоит разделочная доска?": the words of a fact, about a product
