@@ -606,6 +606,7 @@ async def test_a_fact_asked_of_the_one_product_a_kind_describes_is_no_search(
         ("tengo una duda sobre la lámpara despertador, ¿tiene radio?", "Sunrise Alarm Clock Lamp"),
         ("Sind die High-Rise Jeans dehnbar?", "High-Rise Straight Leg Jeans"),
         ("is the clear magsafe case going to yellow?", "Clear MagSafe Case for iPhone"),
+        ("Chelsea boots real leather?", "Leather Chelsea Boots"),  # one word left besides the title: read whole
     ],
 )
 async def test_a_feature_asked_of_one_product_is_a_product_question(

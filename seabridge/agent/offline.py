@@ -724,7 +724,8 @@ def _without_titles(turn: Turn) -> str:
     title_words = {w.casefold() for w in re.findall(r"\w+", named[0].title)}
     rest = re.sub(r"[\w-]+", lambda m: " " if m.group(0).casefold() in title_words else m.group(0), turn.text)
     rest = re.sub(r"\(\s*[\w-]*\s*\)", " ", rest)  # "(4-Pack)"
-    return rest if len(" ".join(rest.split())) >= 3 else turn.text
+    # one word left ("Chelsea boots real leather?" -> "real"): too little to read alone, the whole message is read
+    return rest if len(" ".join(rest.split())) >= 3 and len(tokens(fold(rest))) >= 2 else turn.text
 
 
 _CODE_WORDS = ("cod", "coup", "cupo", "promo", "vouch", "kupon", "gutschein", "купон", "промокод", "クーポン", "コード")
