@@ -673,3 +673,14 @@ async def test_a_fact_of_an_ordered_product_after_tracking_is_a_product_question
     await chat.turn("#1030")
     reply = await chat.turn(then)
     assert reply.intent == "product_question" and reply.products[0].title == title
+
+
+async def test_a_short_question_after_a_search_is_about_the_product_not_thanks(state: AppState, shop: int) -> None:
+    """A short question ("он прозрачный?") after the cases were listed asks about the first; changing its colour
+    then is no order change for a buyer with no order in sight."""
+    chat = await _chat(state, shop)
+    assert (await chat.turn("у вас есть чехол для айфона?")).intent == "product_recommendation"
+    reply = await chat.turn("он прозрачный?")
+    assert reply.intent == "product_question" and reply.products[0].title == "Clear MagSafe Case for iPhone"
+    reply = await chat.turn("а можно поменять цвет бампера?")
+    assert reply.intent == "product_question" and not reply.escalated

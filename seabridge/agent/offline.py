@@ -403,7 +403,8 @@ class OfflineEngine:
                 return "product_question"
         follow_up = state.product and state.last_intent in PRODUCT_INTENTS
         asked = ctx.turn.text.rstrip().endswith(("?", "？", "؟"))
-        mistaken = intent in _CONFUSABLE and (intent != "other" or asked)
+        # "он прозрачный?" after the cases were shown: a question, not thanks in words of no thanks
+        mistaken = (intent in _CONFUSABLE and (intent != "other" or asked)) or (intent == "feedback" and asked)
         unrelated = ents.country or ents.order_numbers or ents.bare_numbers or ents.email
         if follow_up and mistaken and intent not in ctx.prediction.keywords and not unrelated:
             return "product_question"  # "and how heavy is it?" about the product just discussed
@@ -419,8 +420,12 @@ class OfflineEngine:
         if intent == "product_recommendation" and named and on_sale and not _asks_for_a_code(ctx):
             return "discount"  # "do you have any jackets on sale?": the promotions on a kind of product
         if named and intent in _ASIDE and intent not in ctx.prediction.keywords:
-            if state.product or (one and asked and _no_order_in_sight(ctx) and not ctx.cue("buy_verb")):
-                return "product_question"  # "una pregunta sobre los bastones de trekking: ¿son de carbono?"
+            # a title, or a kind with a word of one title, named in a message read as nothing about products:
+            # "una pregunta sobre el vestido cruzado de flores: ¿tiene forro?"; a lone kind's word may be another
+            # product's ("suporte" is a stand, the bike mount's too), so it is searched for
+            described = bool(titled) or tools.names_one(tuple(ents.product_terms), described=True)
+            if state.product or (described and asked and _no_order_in_sight(ctx) and not ctx.cue("buy_verb")):
+                return "product_question"
             return "product_recommendation"  # "a mechanical keyboard?"
         guessed = intent not in ctx.prediction.keywords and intent in _CONFUSABLE | {"refund_status"}
         if asks_a_fact and named and guessed and not unrelated:

@@ -234,13 +234,14 @@ class Tools:
         """Whether a catalog word names a kind of product the store sells (no tool call: the catalog index)."""
         return self._catalog.names_a_kind(term)
 
-    def names_one(self, terms: tuple[str, ...]) -> bool:
-        """Whether product words pick out one product: a kind the catalog holds one of ("keyboard"), or a kind
-        with a word that one title holds with it ("mechanical" + "keyboard", "denim jacket"). No tool call."""
+    def names_one(self, terms: tuple[str, ...], described: bool = False) -> bool:
+        """Whether product words pick out one product: a kind the catalog holds one of ("keyboard"; not when
+        `described` is asked for), or a kind with a word that one title holds with it ("mechanical" +
+        "keyboard", "denim jacket"). No tool call."""
         kinds = [t for t in terms if self._catalog.names_a_kind(t)]
         if not kinds:
             return False
-        if self.kind_count(tuple(kinds)) == 1:
+        if not described and self.kind_count(tuple(kinds)) == 1:
             return True
         return any(self._catalog.titles_holding(f"{d} {k}") == 1 for k in kinds for d in terms if d != k)
 
