@@ -588,6 +588,7 @@ async def test_a_choice_between_two_named_products_answers_both(state: AppState,
         ("デニムジャケットは他の色もありますか？", "Denim Trucker Jacket"),
         ("kot ceketin başka rengi var mı?", "Denim Trucker Jacket"),
         ("пуховик складывается в карман?", "Packable Down Jacket"),
+        ("ナイトクリームにアルコールは入っていますか？", "Retinol Night Repair Cream"),  # a night cream, not any cream
     ],
 )
 async def test_a_fact_asked_of_the_one_product_a_kind_describes_is_no_search(
