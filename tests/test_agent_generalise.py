@@ -578,3 +578,110 @@ async def test_a_choice_between_two_named_products_answers_both(state: AppState,
     assert reply.intent == "product_question"
     assert titles == {"Compact Camping Stove", "Collapsible Silicone Camping Cookset"}
     assert all(title in reply.text for title in titles)
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        ("¿La chaqueta denim trucker es de algodón?", "Denim Trucker Jacket"),
+        ("Джинсовая куртка из хлопка?", "Denim Trucker Jacket"),
+        ("デニムジャケットは他の色もありますか？", "Denim Trucker Jacket"),
+        ("kot ceketin başka rengi var mı?", "Denim Trucker Jacket"),
+        ("пуховик складывается в карман?", "Packable Down Jacket"),
+        ("ナイトクリームにアルコールは入っていますか？", "Retinol Night Repair Cream"),  # a night cream, not any cream
+    ],
+)
+async def test_a_fact_asked_of_the_one_product_a_kind_describes_is_no_search(
+    state: AppState, shop: int, text: str, title: str
+) -> None:
+    """A kind with a word that one title holds ("denim" + "jacket") names that product, not a choice of jackets."""
+    reply = await (await _chat(state, shop)).turn(text)
+    assert reply.intent == "product_question" and reply.products[0].title == title
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        ("¿el teclado mecánico es inalámbrico?", "75% Hot-Swap Mechanical Keyboard"),
+        ("Does the mechanical keyboard work wirelessly?", "75% Hot-Swap Mechanical Keyboard"),
+        ("tengo una duda sobre la lámpara despertador, ¿tiene radio?", "Sunrise Alarm Clock Lamp"),
+        ("Sind die High-Rise Jeans dehnbar?", "High-Rise Straight Leg Jeans"),
+        ("is the clear magsafe case going to yellow?", "Clear MagSafe Case for iPhone"),
+        ("Chelsea boots real leather?", "Leather Chelsea Boots"),  # one word left besides the title: read whole
+    ],
+)
+async def test_a_feature_asked_of_one_product_is_a_product_question(
+    state: AppState, shop: int, text: str, title: str
+) -> None:
+    reply = await (await _chat(state, shop)).turn(text)
+    assert reply.intent == "product_question" and reply.products[0].title == title
+
+
+async def test_whether_a_kind_is_sold_is_still_a_search(state: AppState, shop: int) -> None:
+    reply = await (await _chat(state, shop)).turn("do you sell tents?")
+    assert reply.intent == "product_recommendation" and len(reply.products) == 2
+
+
+@pytest.mark.parametrize(
+    ("order", "then", "title"),
+    [
+        ("where's my order #1014?", "can you change the strap on the smart watch? is it removable?", "Watch"),
+        ("¿dónde está mi pedido #1014?", "¿se puede cambiar la correa del reloj inteligente?", "Watch"),
+        ("где мой заказ #1014?", "можно ли поменять ремешок у фитнес-часов? он съёмный?", "Watch"),
+        ("where's my order #1014?", "does the windbreaker come in another colour? might swap later", "Windbreaker"),
+    ],
+)
+async def test_a_product_none_of_the_orders_holds_is_no_order_change(
+    state: AppState, shop: int, order: str, then: str, title: str
+) -> None:
+    """After order talk, changing a part of a product the buyer never ordered, or its colour, asks about it."""
+    chat = await _chat(state, shop, "rubyn@mail.example")  # ordered a shirt and a bracelet (#1014), boots (#1030)
+    assert (await chat.turn(order)).intent == "order_status"
+    await chat.turn("ok")
+    reply = await chat.turn(then)
+    assert reply.intent == "product_question" and not reply.escalated
+    assert title in reply.products[0].title  # the watch, or its band
+
+
+@pytest.mark.parametrize(
+    ("email", "text"),
+    [
+        ("regina_ramirez89@example.org", "我买的牛仔夹克能换成别的颜色吗？"),  # the denim jacket of #1192
+        ("regina_ramirez89@example.org", "можно поменять тарелки на белый цвет?"),  # the plates of #1147
+        ("rubyn@mail.example", "can I switch the shirt to a size L? it hasn't shipped yet right"),
+    ],
+)
+async def test_changing_an_ordered_product_is_still_an_order_change(
+    state: AppState, shop: int, email: str, text: str
+) -> None:
+    reply = await (await _chat(state, shop, email)).turn(text)
+    assert reply.intent == "change_order" and reply.escalated
+
+
+@pytest.mark.parametrize(
+    ("order", "then", "title"),
+    [
+        ("物流信息查一下", "露营灯充满电要多久", "Solar Camping Lantern"),
+        ("注文#1030の追跡番号を教えてください", "ヘッドライトは防水ですか？", "Rechargeable LED Headlamp 1200 lm"),
+        ("주문 #1030 배송 조회 부탁드려요", "헤드랜턴 방수 되나요?", "Rechargeable LED Headlamp 1200 lm"),
+    ],
+)
+async def test_a_fact_of_an_ordered_product_after_tracking_is_a_product_question(
+    state: AppState, shop: int, order: str, then: str, title: str
+) -> None:
+    chat = await _chat(state, shop, "rubyn@mail.example")  # #1030: boots, a headlamp and a lantern
+    await chat.turn(order)
+    await chat.turn("#1030")
+    reply = await chat.turn(then)
+    assert reply.intent == "product_question" and reply.products[0].title == title
+
+
+async def test_a_short_question_after_a_search_is_about_the_product_not_thanks(state: AppState, shop: int) -> None:
+    """A short question ("он прозрачный?") after the cases were listed asks about the first; changing its colour
+    then is no order change for a buyer with no order in sight."""
+    chat = await _chat(state, shop)
+    assert (await chat.turn("у вас есть чехол для айфона?")).intent == "product_recommendation"
+    reply = await chat.turn("он прозрачный?")
+    assert reply.intent == "product_question" and reply.products[0].title == "Clear MagSafe Case for iPhone"
+    reply = await chat.turn("а можно поменять цвет бампера?")
+    assert reply.intent == "product_question" and not reply.escalated

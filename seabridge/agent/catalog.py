@@ -209,6 +209,28 @@ class CatalogIndex:
         said = words(term)
         return bool(said) and said[-1] in self.kinds and said[-1] not in _PACKAGING
 
+    def titles_holding(self, term: str) -> int:
+        """How many titles hold every word of a term: a kind with a word that describes it ("denim jacket")
+        names the one product whose title says both."""
+        said = set(words(term))
+        return sum(1 for d in self.docs if said and said <= d.title_words) if said else 0
+
+    def in_title(self, view: ProductView, term: str) -> bool:
+        """Whether every word of a term is in the product's title, or names one of its kinds."""
+        doc = next((d for d in self.docs if d.view.id == view.id), None)
+        said = set(words(term))
+        return doc is not None and bool(said) and said <= doc.title_words | doc.kinds
+
+    def kinds_of(self, title: str) -> frozenset[str]:
+        """The kinds of the product with this title (an order's item, "Title - Variant"), else none."""
+        base = title.split(" - ")[0]
+        return next((d.kinds for d in self.docs if d.view.title == base), frozenset())
+
+    def term_kind(self, term: str) -> str:
+        """The kind a query term names (its last word, "down jacket" -> "jacket"), or "" when it names none."""
+        said = words(term)
+        return said[-1] if self.names_a_kind(term) else ""
+
     def knows(self, term: str) -> bool:
         return _stem(term.lower()) in self.df
 

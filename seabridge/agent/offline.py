@@ -41,6 +41,8 @@ _KEEP_OVER_TITLE = frozenset(
     {"product_question", "product_recommendation", "size_advice", "complaint", "human_agent", "feedback", "discount"}
     | ORDER_INTENTS
 )
+# Guesses a question about one product is mistaken for when it uses no words of theirs ("does it shed?").
+_MISREAD = frozenset({"complaint", "order_status", "return_policy", "delivery_time", "refund_status"})
 # What a buyer says after an order answer that is not about another order, even naming a product.
 _OWN_TOPICS = frozenset({"complaint", "feedback", "greeting"})
 # Requests whose answer holds no one's personal data: another person named in them ("a gift for someone
@@ -164,6 +166,7 @@ class OfflineEngine:
         ctx.intent = self.payment_trouble(ctx)
         ctx.intent = self.placed_order(ctx)
         ctx.intent = self.human_only_evidence(ctx)
+        ctx.intent = await self.unordered_product(ctx)
         ctx.intent = self.product_focus(ctx)
         ctx.intent = await self.order_reference(ctx)
         frustrated = self.frustration(ctx)
@@ -318,6 +321,38 @@ class OfflineEngine:
         return intent
 
     @staticmethod
+    async def unordered_product(ctx: Context) -> str:
+        """A guess at an order change that asks a fact of a product none of the buyer's orders holds ("does the
+        windbreaker come in another colour?" after a question about an order of shirts): that product's facts,
+        not a change to hand over. An order named, or a product of an order named with it ("swap the shirt for
+        the windbreaker"), keeps the change; and a close guess at a product question in the words of a change,
+        about a product the buyer ordered, is that change."""
+        from seabridge.agent import skills
+
+        ents, intent, ranked = ctx.entities, ctx.intent, dict(ctx.prediction.ranked)
+        if not ctx.turn.tools.verified or not ents.product_terms or ents.order_numbers or ents.bare_numbers:
+            return intent
+        # "can the jacket I bought be changed to another colour?": a close guess at a fact of a product the buyer
+        # ordered, in the words of a change, is the change
+        wavering = intent == "product_question" and ranked.get("change_order", 0.0) >= 0.3
+        changing = wavering and "change_order" in ctx.prediction.keywords and not _about_the_product_shown(ctx)
+        if changing and not _buys_anew(ctx):
+            titles = await skills.mentioned_titles(ctx)
+            orders = await ctx.turn.tools.list_orders()
+            return "change_order" if any(skills.holds(o, t) for o in orders for t in titles[:3]) else intent
+        asked = any(mark in ctx.turn.text for mark in ("?", "？", "؟"))
+        if intent != "change_order" or ctx.names_an_order() or not (asked or _asks_a_product_fact(ctx)):
+            return intent
+        titles = await skills.mentioned_titles(ctx)
+        orders = await ctx.turn.tools.list_orders()
+        if not titles or any(skills.holds(o, t) for o in orders for t in titles):
+            return intent
+        items = [item for o in orders for item in o.items]
+        if ctx.turn.tools.of_a_kind_in(tuple(ents.product_terms), items):
+            return intent  # "can I get my coat in black?": a product of a kind the buyer ordered may be that one
+        return "product_question"
+
+    @staticmethod
     def placed_order(ctx: Context) -> str:
         """Sizes talked about with an order number are about that placed order: a change or a return; a size
         that did not fit, with the words of a return, is a return."""
@@ -354,9 +389,22 @@ class OfflineEngine:
         unclaimed = intent not in ctx.prediction.keywords and intent not in _KEEP_OVER_TITLE
         if titled and unclaimed:
             return "product_question"  # a product named by its title, and nothing else clearly asked
+        one = bool(titled) or _names_one_product(ctx)
+        asked = any(mark in ctx.turn.text for mark in ("?", "？", "؟"))
+        if one and asked and intent in _MISREAD and intent not in ctx.prediction.keywords and _no_order_in_sight(ctx):
+            # "Sind die High-Rise Jeans dehnbar?", "is the clear magsafe case going to yellow?": a question about
+            # one product, in no words of a complaint or an order, with no order in sight
+            return "product_question"
+        searching = "product_recommendation" in ctx.prediction.keywords
+        if intent == "product_recommendation" and one and asked and not searching and not state.product:
+            # "¿el teclado mecánico es inalámbrico?": a feature of the one product named, not whether it is sold
+            featured = tools.beyond_the_title(tuple(ents.product_terms)) or bool(ents.measurements)
+            if featured or _asks_a_product_fact(ctx):
+                return "product_question"
         follow_up = state.product and state.last_intent in PRODUCT_INTENTS
         asked = ctx.turn.text.rstrip().endswith(("?", "？", "؟"))
-        mistaken = intent in _CONFUSABLE and (intent != "other" or asked)
+        # "он прозрачный?" after the cases were shown: a question, not thanks in words of no thanks
+        mistaken = (intent in _CONFUSABLE and (intent != "other" or asked)) or (intent == "feedback" and asked)
         unrelated = ents.country or ents.order_numbers or ents.bare_numbers or ents.email
         if follow_up and mistaken and intent not in ctx.prediction.keywords and not unrelated:
             return "product_question"  # "and how heavy is it?" about the product just discussed
@@ -372,7 +420,13 @@ class OfflineEngine:
         if intent == "product_recommendation" and named and on_sale and not _asks_for_a_code(ctx):
             return "discount"  # "do you have any jackets on sale?": the promotions on a kind of product
         if named and intent in _ASIDE and intent not in ctx.prediction.keywords:
-            return "product_question" if state.product else "product_recommendation"  # "a mechanical keyboard?"
+            # a title, or a kind with a word of one title, named in a message read as nothing about products:
+            # "una pregunta sobre el vestido cruzado de flores: ¿tiene forro?"; a lone kind's word may be another
+            # product's ("suporte" is a stand, the bike mount's too), so it is searched for
+            described = bool(titled) or tools.names_one(tuple(ents.product_terms), described=True)
+            if state.product or (described and asked and _no_order_in_sight(ctx) and not ctx.cue("buy_verb")):
+                return "product_question"
+            return "product_recommendation"  # "a mechanical keyboard?"
         guessed = intent not in ctx.prediction.keywords and intent in _CONFUSABLE | {"refund_status"}
         if asks_a_fact and named and guessed and not unrelated:
             return "product_question"  # "сколько стоит разделочная доска?": the words of a fact, about a product
@@ -388,9 +442,17 @@ class OfflineEngine:
             searching = searching or dict(ctx.prediction.ranked).get("product_recommendation", 0.0) >= 0.2
             # "what tents are there?": a kind with a choice in it, and no fact of one asked, is a search
             only_kinds = all(tools.names_a_kind(t) for t in ents.product_terms)  # "tents", not "a laptop sleeve"
-            choice = only_kinds and not _asks_an_attribute(ctx) and tools.kind_count(tuple(ents.product_terms)) > 1
-            searching = searching or choice
+            asked_of = _asks_an_attribute(ctx) or _asks_a_product_fact(ctx)
+            count = tools.kind_count(tuple(ents.product_terms)) if only_kinds else 0
+            choice = only_kinds and not asked_of and count > 1
+            # "is the denim jacket made of cotton?", "デニムジャケットは他の色も?": a fact of the one product named
+            one = only_kinds and count == 1 and _asks_a_product_fact(ctx)
+            searching = (searching or choice) and not one
             return "product_recommendation" if searching and not tools.title_matches(ctx.turn.text) else intent
+        if intent == "product_recommendation" and named and not state.product and _asks_a_product_fact(ctx):
+            only_kinds = all(tools.names_a_kind(t) for t in ents.product_terms)
+            if only_kinds and tools.kind_count(tuple(ents.product_terms)) == 1:
+                return "product_question"  # "does the denim jacket come in another colour?": one product, a fact
         if intent == "product_recommendation" and state.product and not named and (ents.colors or ents.sizes):
             return "product_question"
         return intent
@@ -417,6 +479,8 @@ class OfflineEngine:
             return intent
         if _asks_a_fact(ctx):
             return intent  # "and how long is the hammock?": a fact of an ordered product, in its own words
+        if intent in PRODUCT_INTENTS and (_asks_a_product_fact(ctx) or _buys_anew(ctx)):
+            return intent  # "what colours does the jacket come in?", "I'd like to buy the headphones too, ...?"
         if not (asked or follow_up) or not turn.tools.verified:
             return intent
         short = len(tokens(fold(turn.text))) <= 8 or any(is_unspaced(c) for c in turn.text[:40])
@@ -467,6 +531,8 @@ class OfflineEngine:
             return False  # "does the backpack I bought have a laptop sleeve?": nothing in it asks after the order
         if ctx.state.pending or not (ctx.entities.product_terms or ctx.entities.latin_words):
             return False
+        if _asks_a_product_fact(ctx) or _buys_anew(ctx):
+            return False  # "is the headlamp waterproof?", "I want to buy the lantern too": the product, not its order
         titles = await skills.mentioned_titles(ctx)
         if not titles:
             return False
@@ -663,7 +729,8 @@ def _without_titles(turn: Turn) -> str:
     title_words = {w.casefold() for w in re.findall(r"\w+", named[0].title)}
     rest = re.sub(r"[\w-]+", lambda m: " " if m.group(0).casefold() in title_words else m.group(0), turn.text)
     rest = re.sub(r"\(\s*[\w-]*\s*\)", " ", rest)  # "(4-Pack)"
-    return rest if len(" ".join(rest.split())) >= 3 else turn.text
+    # one word left ("Chelsea boots real leather?" -> "real"): too little to read alone, the whole message is read
+    return rest if len(" ".join(rest.split())) >= 3 and len(tokens(fold(rest))) >= 2 else turn.text
 
 
 _CODE_WORDS = ("cod", "coup", "cupo", "promo", "vouch", "kupon", "gutschein", "купон", "промокод", "クーポン", "コード")
@@ -742,6 +809,42 @@ def _asks_an_attribute(ctx: Context) -> bool:
         or ctx.cue("ask_weight")
         or bool(ctx.entities.sizes or ctx.entities.colors or eu_sizes(ctx.turn.text))
     )
+
+
+# The words of a fact asked of a product, each leading its answer ("made of", "what colours", "how big").
+_FACT_CUES = ("ask_price", "ask_material", "ask_dimensions", "ask_size", "ask_color", "ask_fit", "ask_ships_from")
+
+
+def _asks_a_product_fact(ctx: Context) -> bool:
+    """Whether the message asks a fact of a product in its own words, whatever else it says: the product
+    question's keywords, or the words of one of its facts (material, colours, sizes, price, dimensions, stock,
+    weight, warranty, compatibility, care, fit, where it ships from). Entities alone (a colour, a size) are not
+    counted: "did the black one ship?" names a variant of an order."""
+    if "product_question" in ctx.prediction.keywords or _names_an_attribute(ctx):
+        return True
+    return any(ctx.cue(c) for c in (*_FACT_CUES, "ask_stock", "ask_weight"))
+
+
+def _names_one_product(ctx: Context) -> bool:
+    """Whether the product words name one product of the catalog: a kind described so that one title holds
+    the words ("the mechanical keyboard", "the denim jacket"), or a kind the catalog holds one of."""
+    return ctx.turn.tools.names_one(tuple(ctx.entities.product_terms))
+
+
+def _no_order_in_sight(ctx: Context) -> bool:
+    """No order number, no order word, no order talked about, and a buyer with no orders to mean (anonymous)
+    or talking about products."""
+    ents, state = ctx.entities, ctx.state
+    if ents.order_numbers or ents.bare_numbers or ents.tracking_numbers or state.order or ctx.cue("order_word"):
+        return False
+    if state.last_intent in ORDER_INTENTS or ctx.cue("frustration"):
+        return False
+    return not ctx.turn.tools.verified or state.last_intent in PRODUCT_INTENTS
+
+
+def _buys_anew(ctx: Context) -> bool:
+    """Whether the message speaks of buying or ordering something (a `buy_verb`) and names no placed order."""
+    return ctx.cue("buy_verb") and not ctx.names_an_order()
 
 
 def _names_an_attribute(ctx: Context) -> bool:

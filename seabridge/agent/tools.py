@@ -226,11 +226,37 @@ class Tools:
         tents?" (a choice to show) from a question about the one product there is. No tool call: nothing of it
         reaches the buyer; the skill searches for what it says."""
         kinds = tuple(t for t in terms if self._catalog.names_a_kind(t))
+        if any(self._catalog.titles_holding(t) == 1 for t in kinds if len(t.split()) >= 2):
+            return 1  # "the denim jacket", "the down jacket": a kind described so that one title holds its words
         return len(self._catalog.search(SearchQuery(terms=kinds, limit=3))) if kinds else 0
 
     def names_a_kind(self, term: str) -> bool:
         """Whether a catalog word names a kind of product the store sells (no tool call: the catalog index)."""
         return self._catalog.names_a_kind(term)
+
+    def names_one(self, terms: tuple[str, ...], described: bool = False) -> bool:
+        """Whether product words pick out one product: a kind the catalog holds one of ("keyboard"; not when
+        `described` is asked for), or a kind with a word that one title holds with it ("mechanical" +
+        "keyboard", "denim jacket"). No tool call."""
+        kinds = [t for t in terms if self._catalog.names_a_kind(t)]
+        if not kinds:
+            return False
+        if not described and self.kind_count(tuple(kinds)) == 1:
+            return True
+        return any(self._catalog.titles_holding(f"{d} {k}") == 1 for k in kinds for d in terms if d != k)
+
+    def beyond_the_title(self, terms: tuple[str, ...]) -> bool:
+        """Whether some product word is not in the title of the product the words find first: a feature asked
+        about ("is the mechanical keyboard wireless?"), not part of the name ("the portable straw"). No tool
+        call."""
+        found = self._catalog.search(SearchQuery(terms=terms, limit=1))
+        return bool(found) and any(not self._catalog.in_title(found[0], t) for t in terms)
+
+    def of_a_kind_in(self, terms: tuple[str, ...], items: list[str]) -> bool:
+        """Whether a product term names the kind of one of these order items ("the coat" and a "Packable Down
+        Jacket", whose category is "Coats & Jackets"). No tool call: the catalog index."""
+        named = {self._catalog.term_kind(t) for t in terms} - {""}
+        return any(named & self._catalog.kinds_of(item) for item in items)
 
     def knows(self, word: str) -> bool:
         """Whether a word occurs in the catalog (for English product words typed in any language)."""
