@@ -578,3 +578,112 @@ async def test_a_choice_between_two_named_products_answers_both(state: AppState,
     assert reply.intent == "product_question"
     assert titles == {"Compact Camping Stove", "Collapsible Silicone Camping Cookset"}
     assert all(title in reply.text for title in titles)
+
+
+# --- Facts only the description says; delivery of the product shown; sizes without a system; ja/ko follow-ups
+# (agent-b). Conversations written fresh for each gap, in the languages it shows in.
+
+
+@pytest.mark.parametrize(
+    ("text", "title", "fact"),
+    [
+        ("ワイヤレスイヤホンのバッテリーは何時間持ちますか？", "ANC Wireless Earbuds", "8 h playback"),
+        ("블루투스 스피커 재생 시간이 얼마나 되나요?", "Mini Bluetooth Speaker IPX7", "12 h playback"),
+        ("스마트워치 배터리는 며칠 가요?", "AMOLED Fitness Smart Watch", "10-day battery"),
+        ("Wie lange hält der Akku der Smartwatch?", "AMOLED Fitness Smart Watch", "10-day battery"),
+        ("How long does the battery last on the over-ear headphones?", "Over-Ear Bluetooth Headphones", "60 h"),
+        ("Сколько держит батарея у колонки?", "Mini Bluetooth Speaker IPX7", "12 h playback"),
+        ("What's included with the screen protector?", "Tempered Glass Screen Protector", "alignment frame"),
+        ("トレッキングポールには何が付属していますか？", "Carbon Fibre Trekking Poles", "four tips included"),
+        ("Is the cushion insert included with the bouclé cushion cover?", "Bouclé Cushion Cover", "sold separately"),
+        ("Does the duvet cover set come with pillowcases?", "Stonewashed Linen Duvet Cover Set", "two pillowcases"),
+        ("How much weight can the hammock hold?", "Packable Hammock", "250 kg"),
+        ("Wie viel Kilo hält das Wandregal?", "Solid Oak Floating Wall Shelf", "15 kg"),
+        ("캠핑 의자 하중이 몇 kg까지 되나요?", "Folding Camping Chair", "120 kg"),
+        ("¿La camisa de lino es de corte holgado?", "Linen Blend Camp Collar Shirt", "Relaxed fit"),
+    ],
+)
+async def test_a_fact_only_the_description_says_is_quoted_first(
+    state: AppState, shop: int, text: str, title: str, fact: str
+) -> None:
+    reply = await (await _chat(state, shop)).turn(text)
+    assert reply.intent == "product_question" and reply.products[0].title.startswith(title)
+    first = reply.text.split("。")[0].split(". ")[0]
+    assert fact in first, reply.text
+
+
+@pytest.mark.parametrize(
+    ("text", "fit"),
+    [
+        ("リネンのシャツはゆったりしたサイズ感ですか？", "Relaxed fit"),
+        ("Do the chelsea boots run small?", "Regular fit"),
+        ("Does the mock neck top fit tight or loose?", "Slim fit"),
+    ],
+)
+async def test_a_fit_question_says_the_shops_fit_before_asking_measurements(
+    state: AppState, shop: int, text: str, fit: str
+) -> None:
+    reply = await (await _chat(state, shop)).turn(text)
+    assert fit in reply.text
+
+
+def test_a_description_is_read_as_sentences_and_labelled_lines() -> None:
+    from seabridge.agent.description import answer, sentences
+
+    lines = sentences(
+        "<p>Keeps drinks cold 24 h. Sweat-free.</p><ul><li><strong>Material:</strong> ABS, CR2032 battery</li>"
+        "<li><strong>Fit:</strong> Slim fit</li></ul><p>Ships from our Yiwu warehouse &amp; more.</p>"
+    )
+    assert lines == (
+        "Keeps drinks cold 24 h.",
+        "Sweat-free.",
+        "Material: ABS, CR2032 battery",
+        "Fit: Slim fit",
+        "Ships from our Yiwu warehouse & more.",
+    )
+    assert answer(lines, "fit") == "Slim fit"
+    assert answer(lines, "battery") == "Keeps drinks cold 24 h"  # not the material's "CR2032 battery"
+    assert answer(lines, "included") == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        ("折りたたみチェアの耐荷重は？", "Folding Camping Chair"),
+        ("キャンピングチェアの素材は？", "Folding Camping Chair"),
+        ("ウインドブレーカーは防水ですか？", "Water-Resistant Hooded Windbreaker"),
+        ("スリーピングバッグの重さは？", "Down Mummy Sleeping Bag -5 °C"),
+        ("슬리핑백 무게가 어떻게 돼요?", "Down Mummy Sleeping Bag -5 °C"),
+        ("다운 재킷 방수 되나요?", "Packable Down Jacket"),
+        ("パワーバンクの重さは？", "Magnetic Power Bank 10000mAh"),
+    ],
+)
+async def test_a_loanword_in_its_other_spelling_names_the_product(
+    state: AppState, shop: int, text: str, title: str
+) -> None:
+    reply = await (await _chat(state, shop)).turn(text)
+    assert reply.intent == "product_question" and reply.products[0].title == title, reply.text
+
+
+@pytest.mark.parametrize(
+    ("turns", "title", "fact"),
+    [
+        (("テントありますか？", "2人用のはいくらですか", "日本まで送料はいくら？", "さっきのテントの重さは？"),
+         "Ultralight 2-Person Backpacking Tent", "1.6 kg"),
+        (("텐트 있어요?", "2인용은 얼마예요?", "캐나다까지 배송비 얼마예요?", "아까 그 텐트 무게는요?"),
+         "Ultralight 2-Person Backpacking Tent", "1.6 kg"),
+        (("Do you have tents?", "How much is the cabin one?", "What's the shipping to Canada?",
+          "And how heavy is that tent?"), "4-Person Instant Cabin Tent", "7.8 kg"),
+        (("이어폰 있어요?", "노이즈캔슬링 되는 거 가격은요?", "배송은 며칠 걸려요?",
+          "아까 그 이어폰 배터리는 얼마나 가요?"), "ANC Wireless Earbuds", "8 h playback"),
+    ],
+)  # fmt: skip
+async def test_a_product_told_apart_from_a_list_is_kept_two_turns_later(
+    state: AppState, shop: int, turns: tuple[str, ...], title: str, fact: str
+) -> None:
+    chat = await _chat(state, shop)
+    replies = [await chat.turn(text) for text in turns]
+    assert replies[1].products[0].title == title, replies[1].text
+    last = replies[3]
+    assert last.intent == "product_question" and last.products[0].title == title, last.text
+    assert fact in last.text

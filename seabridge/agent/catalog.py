@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from seabridge.agent.description import sentences
 from seabridge.agent.views import ProductView, VariantView
 from seabridge.db.models import Product
 
@@ -36,6 +37,7 @@ _FIELD_WEIGHTS = {
     "attributes": 1.0,
     "synonyms": 1.0,
     "options": 1.0,
+    "description": 0.5,  # the shop's sentences: "10-day battery", "alignment frame included"
 }
 _K1, _B = 1.2, 0.5
 _STOP = frozenset(
@@ -163,6 +165,8 @@ class CatalogIndex:
     docs: list[_Doc] = field(default_factory=list)
     by_id: dict[int, ProductView] = field(default_factory=dict)
     df: Counter[str] = field(default_factory=Counter)
+    # words of what the products are, sold as or named (the description aside): a buyer's word the catalog knows
+    known: set[str] = field(default_factory=set)
     avg_length: float = 1.0
     kinds: frozenset[str] = frozenset()  # every kind of product the catalog holds
 
@@ -181,6 +185,7 @@ class CatalogIndex:
                 "synonyms": Counter(w for term in _catalog_words(described) for w in words(term)),  # water-resistant
                 "head": Counter(kinds(view.title)),
                 "options": Counter(words(" ".join(_other_options(view)))),  # "EU Plug", "1 TB", "Sterling Silver"
+                "description": Counter(words(" ".join(view.description))),
             }
             length = sum(_FIELD_WEIGHTS[f] * sum(c.values()) for f, c in fields.items())
             colour_words = frozenset(words(" ".join(view.colors)))
@@ -196,6 +201,7 @@ class CatalogIndex:
             index.by_id[view.id] = view
             for term in set().union(*fields.values()):
                 index.df[term] += 1
+            index.known.update(*(c for name, c in fields.items() if name != "description"))
         index.avg_length = sum(d.length for d in index.docs) / len(index.docs) if index.docs else 1.0
         index.kinds = frozenset().union(*(d.kinds for d in index.docs))
         return index
@@ -209,8 +215,16 @@ class CatalogIndex:
         said = words(term)
         return bool(said) and said[-1] in self.kinds and said[-1] not in _PACKAGING
 
+    def describes(self, product_id: int, terms: tuple[str, ...]) -> bool:
+        """Whether every word of the terms is a word of the product's own fields, its description aside."""
+        doc = next((d for d in self.docs if d.view.id == product_id), None)
+        if doc is None or not terms:
+            return False
+        own = set().union(*(c.keys() for name, c in doc.fields.items() if name != "description"), doc.kinds)
+        return all(w in own for term in terms for w in words(term))
+
     def knows(self, term: str) -> bool:
-        return _stem(term.lower()) in self.df
+        return _stem(term.lower()) in self.known
 
     def search(self, query: SearchQuery) -> list[ProductView]:
         """The products the query names, best first.
@@ -267,7 +281,7 @@ class CatalogIndex:
     def _sold(self, term_words: list[str]) -> bool:
         """Whether a query term may name something in this catalog: a word of its own, or words ending in one
         the catalog knows."""
-        return len(term_words) < 2 or term_words[-1] in self.df
+        return len(term_words) < 2 or term_words[-1] in self.known
 
     def title_matches(self, text: str) -> list[ProductView]:
         """Products whose title the text names (most of the title's words are in it), best first."""
@@ -320,6 +334,7 @@ def product_view(product: Product) -> ProductView:
         variants=variants,
         size_chart=product.size_chart,
         on_sale=any(v.compare_at_price is not None and v.compare_at_price > v.price for v in variants),
+        description=sentences(product.body_html),
     )
 
 

@@ -745,8 +745,12 @@ def _asks_an_attribute(ctx: Context) -> bool:
 
 
 def _names_an_attribute(ctx: Context) -> bool:
-    """Whether the message asks of a product's warranty, what it works with or how to care for it."""
-    return ctx.cue("ask_warranty") or ctx.cue("ask_compatibility") or ctx.cue("ask_care")
+    """Whether the message asks of a product's warranty, what it works with, how to care for it, its battery,
+    what comes with it or what load it takes."""
+    return any(
+        ctx.cue(name)
+        for name in ("ask_warranty", "ask_compatibility", "ask_care", "ask_battery", "ask_included", "ask_load")
+    )
 
 
 def _bare_answer(ctx: Context) -> bool:

@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from decimal import Decimal
 
+from seabridge.agent import description
 from seabridge.agent.catalog import SearchQuery, words
 from seabridge.agent.entities import eu_sizes
 from seabridge.agent.offline import ORDER_INTENTS, Context, ordinal
@@ -643,10 +644,17 @@ async def _focus_product(ctx: Context) -> ProductView | None:
                 return product
     query = _query(ctx, limit=1)
     aspects = query.terms and not any(tools.names_a_kind(t) for t in query.terms)
-    if state.product and (aspects or set(query.terms) <= _ASPECTS):
+    told = _told_apart(ctx)
+    if told is None and state.product and (aspects or set(query.terms) <= _ASPECTS):
         # "is it waterproof?", "does it work with an iPhone?", "can it hold a laptop?": words of what the product
         # discussed is like or works with, naming no other kind of product
         return await tools.product_details(state.product)
+    told = told or _named_again(ctx, query)
+    if told is not None:
+        product = await tools.product_details(told)
+        if product is not None:
+            state.product = product.id
+            return product
     if query.terms:
         found = await tools.search_products(await _ordered_first(ctx, query))
         if found:
@@ -655,6 +663,31 @@ async def _focus_product(ctx: Context) -> ProductView | None:
     if state.product:
         return await tools.product_details(state.product)
     return await _ordered_item(ctx)
+
+
+def _told_apart(ctx: Context) -> int | None:
+    """The one product of those just listed that the message tells apart by a word or number of its title
+    alone ("2人用のは", "2인용은", "the cabin one"), if one is."""
+    tools, state = ctx.turn.tools, ctx.state
+    shown = [p for p in (tools.peek(pid) for pid in state.products) if p is not None]
+    if len(shown) < 2 or tools.title_matches(ctx.turn.text):
+        return None
+    said = set(words(ctx.turn.text)) | {w for t in ctx.entities.terms for w in words(t)}
+    titles = [set(words(p.title)) for p in shown]
+    scores = [len({w for w in title & said if sum(w in other for other in titles) == 1}) for title in titles]
+    best = max(scores)
+    return shown[scores.index(best)].id if best and scores.count(best) == 1 else None
+
+
+def _named_again(ctx: Context, query: SearchQuery) -> int | None:
+    """The product discussed, or one just listed, when the words the buyer names it by are all its own ("さっきの
+    テント", "아까 그 이어폰", "the tent" two turns after it was shown): that product, not the best-ranked one."""
+    tools, state = ctx.turn.tools, ctx.state
+    named = tuple(t for t in query.terms if tools.names_a_kind(t))  # "battery", "waterproof" ask of it
+    if not named:
+        return None
+    candidates = [state.product, *state.products] if state.product else list(state.products)
+    return next((pid for pid in dict.fromkeys(candidates) if tools.describes(pid, named)), None)
 
 
 async def _ordered_first(ctx: Context, query: SearchQuery) -> SearchQuery:
@@ -701,13 +734,17 @@ _ASPECTS = frozenset(
 )  # fmt: skip
 
 
-# (cue list, reply, product attribute names): facts a buyer asks of one product beyond its material and size
+# (cue list, reply, product attribute names, description topic): facts a buyer asks of one product beyond its
+# material and size; what no attribute holds is looked for in the shop's description (`agent/description.py`)
 _ASKED_ATTRIBUTES = (
-    ("ask_warranty", "product_warranty", ("warranty",)),
-    ("ask_compatibility", "product_compatibility", ("compatibility", "compatible_with")),
-    ("ask_care", "product_care", ("care_instructions", "care")),
-    ("ask_fit", "product_fit", ("fit",)),
-    ("ask_ships_from", "product_ships_from", ("ships_from",)),
+    ("ask_warranty", "product_warranty", ("warranty",), "warranty"),
+    ("ask_compatibility", "product_compatibility", ("compatibility", "compatible_with"), "compatibility"),
+    ("ask_care", "product_care", ("care_instructions", "care"), "care"),
+    ("ask_fit", "product_fit", ("fit",), "fit"),
+    ("ask_ships_from", "product_ships_from", ("ships_from",), "ships_from"),
+    ("ask_battery", "product_described", (), "battery"),
+    ("ask_included", "product_described", (), "included"),
+    ("ask_load", "product_described", (), "load"),
 )
 
 
@@ -740,11 +777,16 @@ def _described(ctx: Context, product: ProductView) -> list[str]:
     def say(asked: bool, key: str, **values: object) -> None:
         (lead if asked else rest).append(loc.say(key, **values))
 
-    for cue, key, names in _ASKED_ATTRIBUTES:
-        value = next((attributes[n] for n in names if attributes.get(n)), "")
-        if value and ctx.cue(cue):
+    for cue, key, names, topic in _ASKED_ATTRIBUTES:
+        if not ctx.cue(cue):
+            continue
+        value = next((attributes[n] for n in names if attributes.get(n)), "") or description.answer(
+            product.description, topic
+        )
+        if value:
             say(True, key, title=product.title, value=value.rstrip("."))
     material = attributes.get("material") or attributes.get("Material")
+    material = material or (description.answer(product.description, "material") if ctx.cue("ask_material") else "")
     if material:
         say(ctx.cue("ask_material"), "product_material", title=product.title, material=material)
     dimensions = attributes.get("dimensions") or attributes.get("Dimensions")
@@ -843,6 +885,10 @@ async def size_advice(ctx: Context) -> None:
             return
         ctx.say("size_no_chart", title=product.title)
         return
+    fit = _fit(ctx, product)
+    if fit:  # "does it run small?", "ゆったりしたサイズ感ですか？": the shop's word on the fit, before any size
+        ctx.products = [product]
+        ctx.say("product_fit", title=product.title, value=fit)
     if not state.measurements:
         _ask(ctx, "size", "size_ask")
         return
@@ -859,6 +905,14 @@ async def size_advice(ctx: Context) -> None:
     if advice.between:
         ctx.say("size_between", size=advice.size)
     ctx.fact(f"size {advice.size} for {product.title}")
+
+
+def _fit(ctx: Context, product: ProductView) -> str:
+    """How the product fits, when the buyer asks: the shop's fit attribute, else its description's."""
+    if not ctx.cue("ask_fit"):
+        return ""
+    value = dict(product.attributes).get("fit") or description.answer(product.description, "fit")
+    return value.rstrip(".")
 
 
 SKILLS: dict[str, Skill] = {

@@ -239,6 +239,11 @@ class Tools:
     def title_matches(self, text: str) -> list[ProductView]:
         return self._catalog.title_matches(text)
 
+    def describes(self, product_id: int, terms: tuple[str, ...]) -> bool:
+        """Whether every catalog word of the terms is one of the product's own ("the tent" of a tent shown), no
+        tool call: the product was already looked up in this conversation."""
+        return self._catalog.describes(product_id, terms)
+
     def peek(self, product_id: int) -> ProductView | None:
         """A product shown earlier in this conversation (no tool call: its facts were already looked up)."""
         return self._catalog.get(product_id)
