@@ -687,3 +687,59 @@ async def test_a_product_told_apart_from_a_list_is_kept_two_turns_later(
     last = replies[3]
     assert last.intent == "product_question" and last.products[0].title == title, last.text
     assert fact in last.text
+
+
+@pytest.mark.parametrize(
+    ("text", "title", "fact"),
+    [
+        ("ウォールシェルフの奥行きは？", "Solid Oak Floating Wall Shelf", "Depth 20 cm"),
+        ("벽 선반 깊이가 어떻게 돼요?", "Solid Oak Floating Wall Shelf", "Depth 20 cm"),
+        ("美容液の成分は？", "Hyaluronic Acid Hydrating Serum", "hyaluronic acid"),
+        ("세럼 성분이 뭐예요?", "Hyaluronic Acid Hydrating Serum", "hyaluronic acid"),
+    ],
+)
+async def test_an_attribute_asked_in_a_particle_form_is_answered_first(
+    state: AppState, shop: int, text: str, title: str, fact: str
+) -> None:
+    reply = await (await _chat(state, shop)).turn(text)
+    assert reply.intent == "product_question" and reply.products[0].title == title, reply.text
+    assert fact in reply.text.split("。")[0].split(". ")[0], reply.text
+
+
+async def test_a_colour_inside_a_loanword_is_no_colour(state: AppState, shop: int) -> None:
+    reply = await (await _chat(state, shop)).turn("ブルートゥーススピーカーは防水ですか")  # ブルー in ブルートゥース
+    assert reply.products[0].title == "Mini Bluetooth Speaker IPX7"
+    assert "Blue は" not in reply.text and "– Blue" not in reply.text  # no variant "Blue" picked
+
+
+@pytest.mark.parametrize(
+    ("text", "sizes"),
+    [
+        ("サンダルのサイズ展開は？", "36、37"),  # a size chart: the sizes, then the measurements asked
+        ("モアサナイトの指輪のサイズは？", "US 5、US 6"),  # no chart: the sizes it comes in
+    ],
+)
+async def test_a_question_of_the_sizes_lists_them(state: AppState, shop: int, text: str, sizes: str) -> None:
+    reply = await (await _chat(state, shop)).turn(text)
+    assert sizes in reply.text, reply.text
+
+
+@pytest.mark.parametrize(
+    ("text", "variant"),
+    [
+        ("¿Tienen el anillo de moissanita en talla 7?", "US 7"),
+        ("모이사나이트 반지 7호 재고 있어요?", "US 7"),
+        ("モアサナイトリングのサイズ7は在庫ありますか", "US 7"),
+        ("Is the signet ring available in size 9?", "US 9"),
+    ],
+)
+async def test_a_ring_size_without_its_system_is_the_variant(
+    state: AppState, shop: int, text: str, variant: str
+) -> None:
+    reply = await (await _chat(state, shop)).turn(text)
+    assert reply.intent == "product_question" and f"– {variant}" in reply.text, reply.text
+
+
+async def test_a_kind_asked_in_a_size_lists_the_ones_in_that_size(state: AppState, shop: int) -> None:
+    reply = await (await _chat(state, shop)).turn("指輪は7号ありますか")  # "any rings in size 7?"
+    assert reply.products and all("US 7" in p.sizes for p in reply.products), [p.title for p in reply.products]

@@ -302,6 +302,7 @@ def extract(text: str, readers: list[Locale]) -> Entities:
     found.sizes = list(dict.fromkeys(_SIZE.findall(plain_wo_email)))
     text = unicodedata.normalize("NFKC", plain_wo_email)
     named: list[tuple[int, int, str]] = []  # (start, end, catalog word) of each product word
+    coloured: list[tuple[int, int, str]] = []  # (start, end, colour) of each colour word
     for loc in readers:
         reader = _reader(loc.code)
         if not found.country:
@@ -311,7 +312,7 @@ def extract(text: str, readers: list[Locale]) -> Entities:
         named += [
             (at, at + len(w), t) for at, w, t in reader.terms.spans(folded) if own or borrowed(folded, at, w, loc.code)
         ]
-        found.colors += [color for _, color in reader.colors.find(folded)]
+        coloured += [(at, at + len(w), color) for at, w, color in reader.colors.spans(folded)]
     # the longest product words said: "kablosuz" (wireless) is not "kablo" (cable) and "giacca di jeans" is a
     # denim jacket, not a jacket and a pair of jeans; a phrase read as one plain word ("bluetooth headphones" as
     # earbuds) keeps its words' own meaning too
@@ -320,6 +321,8 @@ def extract(text: str, readers: list[Locale]) -> Entities:
         for a, b, t in named
         if not any(x <= a and b <= y and y - x > b - a and (" " in u or folded[x:y].isalnum()) for x, y, u in named)
     ]
+    # a colour inside a longer product word is none: "ブルー" in "ブルートゥーススピーカー" (a Bluetooth speaker)
+    found.colors += [c for a, b, c in coloured if not any(x <= a and b <= y and y - x > b - a for x, y, _ in named)]
     if not found.country:
         city = _city_matcher().find(folded)
         found.country = city[0][1] if city else ""

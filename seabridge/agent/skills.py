@@ -9,6 +9,7 @@ so the next message is read as the answer.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from decimal import Decimal
@@ -798,6 +799,7 @@ def _described(ctx: Context, product: ProductView) -> list[str]:
     if weight and ctx.cue("ask_weight") and not _WEIGHED.search(dimensions or ""):  # the shop's own figure first
         say(True, "product_weight", title=product.title, weight=weight)
     wanted = {v.lower() for v in [*ents.sizes, *eu_sizes(ctx.turn.text), *ents.colors]} | _named_options(ctx, product)
+    wanted |= _sizes_by_number(ctx, product)
     matching = [v for v in product.variants if wanted and wanted <= {value.lower() for _, value in v.options}]
     if not matching and wanted:
         matching = [v for v in product.variants if wanted & {value.lower() for _, value in v.options}]
@@ -846,6 +848,27 @@ def _weight(ctx: Context, product: ProductView) -> str:
     return amount(grams[0]) if len(grams) == 1 else f"{amount(grams[0])}–{amount(grams[-1])}"
 
 
+# a number said alone ("talla 7", "サイズ7", "7号", "7호"), not a measure, price, amount or order number
+_BARE_SIZE = re.compile(
+    r"(?<![\d.,#$€£¥₩])(\d{1,2}(?:[.,]5)?)(?![\d.,]|\s*(?:cm|mm|kg|g|ml|l|%|\$|€|人|인|명|個|개|つ|点|枚|ドル|달러|円|원|pcs|pack))",
+    re.IGNORECASE,
+)
+
+
+def _sizes_by_number(ctx: Context, product: ProductView) -> set[str]:
+    """The product's sizes the message names by their number alone, with no system word ("7号" is "US 7" of a
+    ring in US sizes; "talla 7" too); only a size the product comes in is read."""
+    said = {m.replace(",", ".") for m in _BARE_SIZE.findall(unicodedata.normalize("NFKC", ctx.turn.text))}
+    if not said:
+        return set()
+    found = set()
+    for size in product.sizes:
+        number = re.search(r"(\d{1,2}(?:[.,]5)?)$", size.strip())
+        if number and number.group(1).replace(",", ".") in said and not size.strip().isdigit():
+            found.add(size.lower())
+    return found
+
+
 def _named_options(ctx: Context, product: ProductView) -> set[str]:
     """Option values of the product the message names beyond sizes and colours ("1 TB", "UK Plug", "500 mm"),
     spaces aside; short ones ("S", "M") are left to the size reader."""
@@ -856,7 +879,10 @@ def _named_options(ctx: Context, product: ProductView) -> set[str]:
 
 async def product_recommendation(ctx: Context) -> None:
     tools = ctx.turn.tools
-    found = await tools.search_products(_query(ctx))
+    numbered = bool(_BARE_SIZE.search(unicodedata.normalize("NFKC", ctx.turn.text)))
+    found = await tools.search_products(_query(ctx, limit=8 if numbered else 3))
+    if numbered:  # "指輪は7号ありますか": the ones that come in that size, among more of the kind
+        found = ([p for p in found if _sizes_by_number(ctx, p)] or found)[:3]
     if not found:
         named = tools.title_matches(ctx.turn.text)
         found = named[:3]
@@ -883,12 +909,18 @@ async def size_advice(ctx: Context) -> None:
             ctx.intent = "product_question"  # "what size is the walnut board?": its dimensions
             await product_question(ctx)
             return
+        ctx.products = [product]
+        if product.sizes:  # "モアサナイトの指輪のサイズは？": the sizes it comes in, though no chart says which fits
+            ctx.say("product_sizes", title=product.title, sizes=loc.join(list(product.sizes)))
         ctx.say("size_no_chart", title=product.title)
         return
     fit = _fit(ctx, product)
     if fit:  # "does it run small?", "ゆったりしたサイズ感ですか？": the shop's word on the fit, before any size
         ctx.products = [product]
         ctx.say("product_fit", title=product.title, value=fit)
+    if product.sizes and ctx.cue("ask_size") and not state.measurements:  # "サンダルのサイズ展開は？"
+        ctx.products = [product]
+        ctx.say("product_sizes", title=product.title, sizes=loc.join(list(product.sizes)))
     if not state.measurements:
         _ask(ctx, "size", "size_ask")
         return
