@@ -743,3 +743,29 @@ async def test_a_ring_size_without_its_system_is_the_variant(
 async def test_a_kind_asked_in_a_size_lists_the_ones_in_that_size(state: AppState, shop: int) -> None:
     reply = await (await _chat(state, shop)).turn("指輪は7号ありますか")  # "any rings in size 7?"
     assert reply.products and all("US 7" in p.sizes for p in reply.products), [p.title for p in reply.products]
+
+
+@pytest.mark.parametrize(
+    ("turns", "title", "window"),
+    [
+        (("How much is the hiking daypack?", "When would it arrive in Germany?"), "Hiking Daypack", "Dec 15, 2026"),
+        (("ハンモックありますか", "日本まで送料はいくら？", "いつ届きますか？"), "Packable Hammock", "2026/12/07"),
+        (("캠핑 의자 무게가 어떻게 돼요?", "언제 도착해요?", "한국이요"), "Folding Camping Chair", "2026. 12. 7."),
+        (("¿De qué material es la mochila de senderismo?", "¿Cuánto tarda en llegar a España?"), "Hiking Daypack",
+         "15 dic 2026"),
+    ],
+)  # fmt: skip
+async def test_when_the_product_shown_would_arrive_is_said(
+    state: AppState, shop: int, turns: tuple[str, ...], title: str, window: str
+) -> None:
+    chat = await _chat(state, shop)
+    replies = [await chat.turn(text) for text in turns]
+    last = replies[-1]
+    assert last.products and last.products[0].title.startswith(title), last.text
+    assert window in last.text, last.text
+
+
+async def test_a_product_question_that_asks_when_it_arrives_says_both(state: AppState, shop: int) -> None:
+    chat = await _chat(state, shop, "jhoffmann@example.org")  # a buyer in Germany
+    reply = await chat.turn("How much is the Walnut Serving Board, and when would it arrive?")
+    assert reply.intent == "product_question" and "$24.90" in reply.text and "Dec 15, 2026" in reply.text

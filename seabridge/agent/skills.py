@@ -13,13 +13,15 @@ import unicodedata
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from seabridge.agent import description
 from seabridge.agent.catalog import SearchQuery, words
 from seabridge.agent.entities import eu_sizes
 from seabridge.agent.offline import ORDER_INTENTS, Context, ordinal
 from seabridge.agent.text import fold
-from seabridge.agent.views import OrderView, ProductView, ShipmentView
+from seabridge.agent.tools import add_business_days
+from seabridge.agent.views import OrderView, ProductView, ShipmentView, ShippingZone
 
 Skill = Callable[[Context], Awaitable[None]]
 LATE_GRACE_DAYS = 7
@@ -518,6 +520,39 @@ async def delivery_time(ctx: Context) -> None:
         max=loc.number(zone.days_max),
         handling=loc.number(ctx.turn.tools.store.handling_days),
     )
+    product = await _product_in_talk(ctx)
+    if product is not None:  # "when would it arrive?" right after a product: that product's arrival window
+        _product_arrival(ctx, product, zone)
+
+
+# what the buyer was last asking when a delivery question is about the product discussed ("how much to ship it
+# to Canada?" in between keeps it)
+_ABOUT_THE_PRODUCT = frozenset({"product_question", "size_advice", "shipping_cost", "delivery_time"})
+
+
+async def _product_in_talk(ctx: Context) -> ProductView | None:
+    """The product just discussed, when no order is: a delivery question then asks when it would arrive."""
+    state = ctx.state
+    if not state.product or state.order or state.last_intent not in _ABOUT_THE_PRODUCT:
+        return None
+    if ctx.entities.order_numbers or ctx.names_an_order():
+        return None
+    return await ctx.turn.tools.product_details(state.product)
+
+
+def _product_arrival(ctx: Context, product: ProductView, zone: ShippingZone) -> None:
+    """When the product would arrive if ordered today: handling, then the zone's business days."""
+    loc, tools = ctx.loc, ctx.turn.tools
+    ctx.products = [product]
+    counts = [v.in_stock for v in product.variants]
+    if counts and all(c is not None and c <= 0 for c in counts):
+        ctx.say("product_out_of_stock", variant=product.title)
+        return
+    today = ctx.turn.now.astimezone(ZoneInfo(tools.store.timezone)).date()
+    first = add_business_days(today, zone.days_min)
+    last = add_business_days(today, tools.store.handling_days + zone.days_max)
+    ctx.say("product_arrival", title=product.title, first=loc.date(first), last=loc.date(last))
+    ctx.fact(f"delivery window for {product.title}: {first.isoformat()} to {last.isoformat()}")
 
 
 async def shipping_cost(ctx: Context) -> None:
@@ -765,6 +800,23 @@ async def product_question(ctx: Context) -> None:
         ctx.parts.extend(_described(ctx, second))
         ctx.fact(f"asked about {second.title}")
     ctx.fact(f"asked about {product.title}")
+    if _asks_when_it_arrives(ctx) and not ctx.state.order:
+        # "when would this one arrive in Spain?" read as a question of the product: its facts, and when it'd arrive
+        if not _country(ctx):
+            _ask(ctx, "country", "ask_country")
+            ctx.state.pending_intent = "delivery_time"
+            return
+        zone = await ctx.turn.tools.shipping_quote(ctx.state.country)
+        if zone is not None:
+            _product_arrival(ctx, product, zone)
+            ctx.products = [product, *(p for p in ctx.products if p.id != product.id)]
+
+
+def _asks_when_it_arrives(ctx: Context) -> bool:
+    """Whether a product question also asks when it would arrive: the delivery question's words, or the
+    classifier's own first guess ("언제 도착해요?" right after a product)."""
+    prediction = ctx.prediction
+    return "delivery_time" in prediction.keywords or prediction.intent == "delivery_time"
 
 
 def _described(ctx: Context, product: ProductView) -> list[str]:

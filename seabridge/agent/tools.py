@@ -156,7 +156,7 @@ class Tools:
         if estimate is None and shipment.shipped_at is not None:
             zone = self.zone_for(shipment.destination_country or country)
             if zone is not None:
-                estimate, source = _add_business_days(shipment.shipped_at.date(), zone.days_max), "policy"
+                estimate, source = add_business_days(shipment.shipped_at.date(), zone.days_max), "policy"
         if estimate is None:
             source = "none"
         today = self.now.astimezone(UTC).date()
@@ -285,7 +285,8 @@ def _find(orders: list[OrderView], number: str) -> OrderView | None:
     return next((o for o in orders if _same_number(o.number, number)), None)
 
 
-def _add_business_days(start: date, days: int) -> date:
+def add_business_days(start: date, days: int) -> date:
+    """The day `days` business days (Monday to Friday) after `start`."""
     current = start
     while days > 0:
         current += timedelta(days=1)
