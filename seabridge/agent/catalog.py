@@ -167,6 +167,7 @@ class CatalogIndex:
     df: Counter[str] = field(default_factory=Counter)
     # words of what the products are, sold as or named (the description aside): a buyer's word the catalog knows
     known: set[str] = field(default_factory=set)
+    own_words: dict[int, frozenset[str]] = field(default_factory=dict)  # product id -> `known` words of it alone
     avg_length: float = 1.0
     kinds: frozenset[str] = frozenset()  # every kind of product the catalog holds
 
@@ -201,7 +202,9 @@ class CatalogIndex:
             index.by_id[view.id] = view
             for term in set().union(*fields.values()):
                 index.df[term] += 1
-            index.known.update(*(c for name, c in fields.items() if name != "description"))
+            named = frozenset().union(*(c.keys() for name, c in fields.items() if name != "description"))
+            index.known.update(named)
+            index.own_words[view.id] = named | doc.kinds
         index.avg_length = sum(d.length for d in index.docs) / len(index.docs) if index.docs else 1.0
         index.kinds = frozenset().union(*(d.kinds for d in index.docs))
         return index
@@ -217,11 +220,8 @@ class CatalogIndex:
 
     def describes(self, product_id: int, terms: tuple[str, ...]) -> bool:
         """Whether every word of the terms is a word of the product's own fields, its description aside."""
-        doc = next((d for d in self.docs if d.view.id == product_id), None)
-        if doc is None or not terms:
-            return False
-        own = set().union(*(c.keys() for name, c in doc.fields.items() if name != "description"), doc.kinds)
-        return all(w in own for term in terms for w in words(term))
+        own = self.own_words.get(product_id, frozenset())
+        return bool(own and terms) and all(w in own for term in terms for w in words(term))
 
     def knows(self, term: str) -> bool:
         return _stem(term.lower()) in self.known
