@@ -769,3 +769,24 @@ async def test_a_product_question_that_asks_when_it_arrives_says_both(state: App
     chat = await _chat(state, shop, "jhoffmann@example.org")  # a buyer in Germany
     reply = await chat.turn("How much is the Walnut Serving Board, and when would it arrive?")
     assert reply.intent == "product_question" and "$24.90" in reply.text and "Dec 15, 2026" in reply.text
+
+
+def test_a_title_naming_a_style_or_two_plugs_gets_its_kind_right() -> None:
+    from seabridge.agent.catalog import kinds
+
+    assert "cable" in kinds("Braided USB-C to USB-C Cable 100W")  # "to" joins two plugs, the noun is after them
+    assert "adapter" in kinds("Cable Adapter to HDMI")
+    assert not kinds("Oversized Oxford Button-Down")  # a style: the description says what it is
+    assert "blouse" in kinds("Satin Button-Up Blouse")
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        ("Do you have oxford shirts?", "Oversized Oxford Button-Down"),  # "A roomy oxford shirt ..." in its body
+        ("Do you sell usb-c cables?", "Braided USB-C to USB-C Cable 100W"),
+    ],
+)
+async def test_a_kind_the_title_does_not_end_in_is_found(state: AppState, shop: int, text: str, title: str) -> None:
+    reply = await (await _chat(state, shop)).turn(text)
+    assert title in {p.title for p in reply.products}, reply.text

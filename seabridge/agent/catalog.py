@@ -112,6 +112,19 @@ _NO_KIND = frozenset(
 _UNITS = frozenset({"c", "ml", "l", "mm", "cm", "lm", "ct", "pcs", "mah", "w", "v", "oz", "g", "kg"})
 
 
+def _noun(piece: str) -> bool:
+    """Whether a title word may be the noun that names the product (not a model mark, unit or style word)."""
+    if not piece.replace("-", "").isalpha() or (len(piece) >= 2 and piece.isupper()):
+        return False  # a model mark or an acronym: "IPX7", "SPF", "USB"
+    if "-" in piece and piece.lower().rsplit("-", 1)[-1] in _PARTICLES:
+        return False  # "Button-Down", "Slip-On", "Zip-Up": a style, said of a noun the title leaves out
+    return piece.lower() not in _UNITS and piece.lower() not in _STOP  # "Set of 3"
+
+
+# the last part of a style compound ("Button-Down", "Pull-On"): the word it ends in names no product
+_PARTICLES = frozenset({"down", "up", "on", "off", "in", "out", "over", "back", "front", "top"})
+
+
 def kinds(title: str, category: str = "") -> frozenset[str]:
     """The kinds of product a catalog entry is: the head noun of its title and the words of its category's leaf.
 
@@ -120,14 +133,16 @@ def kinds(title: str, category: str = "") -> frozenset[str]:
     Roll-Top Dry Bag" a bag); the category's leaf ("Coats & Jackets") names
     the kind in the shop's own words, so a windbreaker is also a jacket.
     """
-    core = re.split(r"\s(?:with|for|to)\s", re.sub(r"\(.*?\)", " ", title), maxsplit=1, flags=re.IGNORECASE)[0]
+    core = re.split(r"\s(?:with|for)\s", re.sub(r"\(.*?\)", " ", title), maxsplit=1, flags=re.IGNORECASE)[0]
+    before = re.split(r"\sto\s", core, maxsplit=1, flags=re.IGNORECASE)[0]
+    if before.split() and _noun(before.split()[-1]):  # "Adapter to ...", but "USB-C to USB-C Cable" is a cable
+        core = before
     pieces = core.split()
+    if pieces and "-" in pieces[-1] and pieces[-1].lower().rsplit("-", 1)[-1] in _PARTICLES:
+        pieces = []  # "Oversized Oxford Button-Down": the title names a style, not the noun (see `CatalogIndex.build`)
     out: set[str] = set()
 
-    def noun(piece: str) -> bool:
-        if not piece.replace("-", "").isalpha() or (len(piece) >= 2 and piece.isupper()):
-            return False  # a model mark or an acronym: "IPX7", "SPF", "USB"
-        return piece.lower() not in _UNITS and piece.lower() not in _STOP  # "Set of 3"
+    noun = _noun
 
     def stem(piece: str) -> str:
         return _stem(piece.lower().split("-")[-1])  # "O-Ring" is a ring
@@ -206,6 +221,14 @@ class CatalogIndex:
             index.known.update(named)
             index.own_words[view.id] = named | doc.kinds
         index.avg_length = sum(d.length for d in index.docs) / len(index.docs) if index.docs else 1.0
+        titled = frozenset().union(*(kinds(d.view.title) for d in index.docs))
+        for doc in index.docs:
+            if not kinds(doc.view.title) and doc.view.description:
+                # "Oversized Oxford Button-Down": "A roomy oxford shirt with a button-down collar." says what it is
+                said = next((w for w in words(doc.view.description[0]) if w in titled), "")
+                if said:
+                    doc.kinds = doc.kinds | {said}
+                    index.own_words[doc.view.id] = index.own_words[doc.view.id] | {said}
         index.kinds = frozenset().union(*(d.kinds for d in index.docs))
         return index
 
