@@ -790,3 +790,23 @@ def test_a_title_naming_a_style_or_two_plugs_gets_its_kind_right() -> None:
 async def test_a_kind_the_title_does_not_end_in_is_found(state: AppState, shop: int, text: str, title: str) -> None:
     reply = await (await _chat(state, shop)).turn(text)
     assert title in {p.title for p in reply.products}, reply.text
+
+
+@pytest.mark.parametrize(
+    ("turns", "title"),
+    [
+        (("보조배터리 있어요?", "두 번째 거 용량이 어떻게 돼요?", "미국까지 배송비 얼마예요?", "첫 번째 거 무게는요?"),
+         "Magnetic Power Bank 10000mAh"),
+        (("モバイルバッテリーありますか", "2つ目の重さは？", "アメリカまでの送料は？", "最初のやつの容量は？"),
+         "Magnetic Power Bank 10000mAh"),
+    ],
+)  # fmt: skip
+async def test_a_fact_word_inside_a_product_name_asks_nothing(
+    state: AppState, shop: int, turns: tuple[str, ...], title: str
+) -> None:
+    """ "배터리" in "보조배터리" (a power bank) names it: "is there one?" lists them; "the first one" follows."""
+    chat = await _chat(state, shop)
+    replies = [await chat.turn(text) for text in turns]
+    assert replies[0].intent == "product_recommendation" and len(replies[0].products) == 2
+    assert replies[1].products[0].title != title
+    assert replies[3].intent == "product_question" and replies[3].products[0].title == title

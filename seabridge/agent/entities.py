@@ -68,6 +68,8 @@ class Entities:
     terms: list[str] = field(default_factory=list)  # English catalog words
     colors: list[str] = field(default_factory=list)  # English colours
     latin_words: list[str] = field(default_factory=list)
+    # the product words as said, folded ("보조배터리"): a cue inside one asks nothing ("배터리" of a power bank)
+    said_terms: list[tuple[str, str]] = field(default_factory=list)  # (folded words said, catalog word)
 
     @property
     def product_terms(self) -> list[str]:
@@ -321,6 +323,7 @@ def extract(text: str, readers: list[Locale]) -> Entities:
         for a, b, t in named
         if not any(x <= a and b <= y and y - x > b - a and (" " in u or folded[x:y].isalnum()) for x, y, u in named)
     ]
+    found.said_terms = list(dict.fromkeys((folded[a:b], t) for a, b, t in named))
     # a colour inside a longer product word is none: "ブルー" in "ブルートゥーススピーカー" (a Bluetooth speaker)
     found.colors += [c for a, b, c in coloured if not any(x <= a and b <= y and y - x > b - a for x, y, _ in named)]
     if not found.country:
