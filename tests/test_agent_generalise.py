@@ -656,6 +656,8 @@ def test_a_description_is_read_as_sentences_and_labelled_lines() -> None:
         ("슬리핑백 무게가 어떻게 돼요?", "Down Mummy Sleeping Bag -5 °C"),
         ("다운 재킷 방수 되나요?", "Packable Down Jacket"),
         ("パワーバンクの重さは？", "Magnetic Power Bank 10000mAh"),
+        ("캠핑 매트 두께가 어떻게 돼요?", "Self-Inflating Camping Pad"),
+        ("キャンプ用マットの厚さは？", "Self-Inflating Camping Pad"),
     ],
 )
 async def test_a_loanword_in_its_other_spelling_names_the_product(
