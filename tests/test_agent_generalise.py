@@ -685,3 +685,237 @@ async def test_a_short_question_after_a_search_is_about_the_product_not_thanks(s
     assert reply.intent == "product_question" and reply.products[0].title == "Clear MagSafe Case for iPhone"
     reply = await chat.turn("а можно поменять цвет бампера?")
     assert reply.intent == "product_question" and not reply.escalated
+
+
+# --- Facts only the description says; delivery of the product shown; sizes without a system; ja/ko follow-ups
+# (agent-b). Conversations written fresh for each gap, in the languages it shows in.
+
+
+@pytest.mark.parametrize(
+    ("text", "title", "fact"),
+    [
+        ("ワイヤレスイヤホンのバッテリーは何時間持ちますか？", "ANC Wireless Earbuds", "8 h playback"),
+        ("블루투스 스피커 재생 시간이 얼마나 되나요?", "Mini Bluetooth Speaker IPX7", "12 h playback"),
+        ("스마트워치 배터리는 며칠 가요?", "AMOLED Fitness Smart Watch", "10-day battery"),
+        ("Wie lange hält der Akku der Smartwatch?", "AMOLED Fitness Smart Watch", "10-day battery"),
+        ("How long does the battery last on the over-ear headphones?", "Over-Ear Bluetooth Headphones", "60 h"),
+        ("Сколько держит батарея у колонки?", "Mini Bluetooth Speaker IPX7", "12 h playback"),
+        ("What's included with the screen protector?", "Tempered Glass Screen Protector", "alignment frame"),
+        ("トレッキングポールには何が付属していますか？", "Carbon Fibre Trekking Poles", "four tips included"),
+        ("Is the cushion insert included with the bouclé cushion cover?", "Bouclé Cushion Cover", "sold separately"),
+        ("Does the duvet cover set come with pillowcases?", "Stonewashed Linen Duvet Cover Set", "two pillowcases"),
+        ("How much weight can the hammock hold?", "Packable Hammock", "250 kg"),
+        ("Wie viel Kilo hält das Wandregal?", "Solid Oak Floating Wall Shelf", "15 kg"),
+        ("캠핑 의자 하중이 몇 kg까지 되나요?", "Folding Camping Chair", "120 kg"),
+        ("¿La camisa de lino es de corte holgado?", "Linen Blend Camp Collar Shirt", "Relaxed fit"),
+    ],
+)
+async def test_a_fact_only_the_description_says_is_quoted_first(
+    state: AppState, shop: int, text: str, title: str, fact: str
+) -> None:
+    reply = await (await _chat(state, shop)).turn(text)
+    assert reply.intent == "product_question" and reply.products[0].title.startswith(title)
+    first = reply.text.split("。")[0].split(". ")[0]
+    assert fact in first, reply.text
+
+
+@pytest.mark.parametrize(
+    ("text", "fit"),
+    [
+        ("リネンのシャツはゆったりしたサイズ感ですか？", "Relaxed fit"),
+        ("Do the chelsea boots run small?", "Regular fit"),
+        ("Does the mock neck top fit tight or loose?", "Slim fit"),
+    ],
+)
+async def test_a_fit_question_says_the_shops_fit_before_asking_measurements(
+    state: AppState, shop: int, text: str, fit: str
+) -> None:
+    reply = await (await _chat(state, shop)).turn(text)
+    assert fit in reply.text
+
+
+def test_a_description_is_read_as_sentences_and_labelled_lines() -> None:
+    from seabridge.agent.description import answer, sentences
+
+    lines = sentences(
+        "<p>Keeps drinks cold 24 h. Sweat-free.</p><ul><li><strong>Material:</strong> ABS, CR2032 battery</li>"
+        "<li><strong>Fit:</strong> Slim fit</li></ul><p>Ships from our Yiwu warehouse &amp; more.</p>"
+    )
+    assert lines == (
+        "Keeps drinks cold 24 h.",
+        "Sweat-free.",
+        "Material: ABS, CR2032 battery",
+        "Fit: Slim fit",
+        "Ships from our Yiwu warehouse & more.",
+    )
+    assert answer(lines, "fit") == "Slim fit"
+    assert answer(lines, "battery") == "Keeps drinks cold 24 h"  # not the material's "CR2032 battery"
+    assert answer(lines, "included") == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        ("折りたたみチェアの耐荷重は？", "Folding Camping Chair"),
+        ("キャンピングチェアの素材は？", "Folding Camping Chair"),
+        ("ウインドブレーカーは防水ですか？", "Water-Resistant Hooded Windbreaker"),
+        ("スリーピングバッグの重さは？", "Down Mummy Sleeping Bag -5 °C"),
+        ("슬리핑백 무게가 어떻게 돼요?", "Down Mummy Sleeping Bag -5 °C"),
+        ("다운 재킷 방수 되나요?", "Packable Down Jacket"),
+        ("パワーバンクの重さは？", "Magnetic Power Bank 10000mAh"),
+        ("캠핑 매트 두께가 어떻게 돼요?", "Self-Inflating Camping Pad"),
+        ("キャンプ用マットの厚さは？", "Self-Inflating Camping Pad"),
+    ],
+)
+async def test_a_loanword_in_its_other_spelling_names_the_product(
+    state: AppState, shop: int, text: str, title: str
+) -> None:
+    reply = await (await _chat(state, shop)).turn(text)
+    assert reply.intent == "product_question" and reply.products[0].title == title, reply.text
+
+
+@pytest.mark.parametrize(
+    ("turns", "title", "fact"),
+    [
+        (("テントありますか？", "2人用のはいくらですか", "日本まで送料はいくら？", "さっきのテントの重さは？"),
+         "Ultralight 2-Person Backpacking Tent", "1.6 kg"),
+        (("텐트 있어요?", "2인용은 얼마예요?", "캐나다까지 배송비 얼마예요?", "아까 그 텐트 무게는요?"),
+         "Ultralight 2-Person Backpacking Tent", "1.6 kg"),
+        (("Do you have tents?", "How much is the cabin one?", "What's the shipping to Canada?",
+          "And how heavy is that tent?"), "4-Person Instant Cabin Tent", "7.8 kg"),
+        (("이어폰 있어요?", "노이즈캔슬링 되는 거 가격은요?", "배송은 며칠 걸려요?",
+          "아까 그 이어폰 배터리는 얼마나 가요?"), "ANC Wireless Earbuds", "8 h playback"),
+    ],
+)  # fmt: skip
+async def test_a_product_told_apart_from_a_list_is_kept_two_turns_later(
+    state: AppState, shop: int, turns: tuple[str, ...], title: str, fact: str
+) -> None:
+    chat = await _chat(state, shop)
+    replies = [await chat.turn(text) for text in turns]
+    assert replies[1].products[0].title == title, replies[1].text
+    last = replies[3]
+    assert last.intent == "product_question" and last.products[0].title == title, last.text
+    assert fact in last.text
+
+
+@pytest.mark.parametrize(
+    ("text", "title", "fact"),
+    [
+        ("ウォールシェルフの奥行きは？", "Solid Oak Floating Wall Shelf", "Depth 20 cm"),
+        ("벽 선반 깊이가 어떻게 돼요?", "Solid Oak Floating Wall Shelf", "Depth 20 cm"),
+        ("美容液の成分は？", "Hyaluronic Acid Hydrating Serum", "hyaluronic acid"),
+        ("세럼 성분이 뭐예요?", "Hyaluronic Acid Hydrating Serum", "hyaluronic acid"),
+    ],
+)
+async def test_an_attribute_asked_in_a_particle_form_is_answered_first(
+    state: AppState, shop: int, text: str, title: str, fact: str
+) -> None:
+    reply = await (await _chat(state, shop)).turn(text)
+    assert reply.intent == "product_question" and reply.products[0].title == title, reply.text
+    assert fact in reply.text.split("。")[0].split(". ")[0], reply.text
+
+
+async def test_a_colour_inside_a_loanword_is_no_colour(state: AppState, shop: int) -> None:
+    reply = await (await _chat(state, shop)).turn("ブルートゥーススピーカーは防水ですか")  # ブルー in ブルートゥース
+    assert reply.products[0].title == "Mini Bluetooth Speaker IPX7"
+    assert "Blue は" not in reply.text and "– Blue" not in reply.text  # no variant "Blue" picked
+
+
+@pytest.mark.parametrize(
+    ("text", "sizes"),
+    [
+        ("サンダルのサイズ展開は？", "36、37"),  # a size chart: the sizes, then the measurements asked
+        ("モアサナイトの指輪のサイズは？", "US 5、US 6"),  # no chart: the sizes it comes in
+    ],
+)
+async def test_a_question_of_the_sizes_lists_them(state: AppState, shop: int, text: str, sizes: str) -> None:
+    reply = await (await _chat(state, shop)).turn(text)
+    assert sizes in reply.text, reply.text
+
+
+@pytest.mark.parametrize(
+    ("text", "variant"),
+    [
+        ("¿Tienen el anillo de moissanita en talla 7?", "US 7"),
+        ("모이사나이트 반지 7호 재고 있어요?", "US 7"),
+        ("モアサナイトリングのサイズ7は在庫ありますか", "US 7"),
+        ("Is the signet ring available in size 9?", "US 9"),
+    ],
+)
+async def test_a_ring_size_without_its_system_is_the_variant(
+    state: AppState, shop: int, text: str, variant: str
+) -> None:
+    reply = await (await _chat(state, shop)).turn(text)
+    assert reply.intent == "product_question" and f"– {variant}" in reply.text, reply.text
+
+
+async def test_a_kind_asked_in_a_size_lists_the_ones_in_that_size(state: AppState, shop: int) -> None:
+    reply = await (await _chat(state, shop)).turn("指輪は7号ありますか")  # "any rings in size 7?"
+    assert reply.products and all("US 7" in p.sizes for p in reply.products), [p.title for p in reply.products]
+
+
+@pytest.mark.parametrize(
+    ("turns", "title", "window"),
+    [
+        (("How much is the hiking daypack?", "When would it arrive in Germany?"), "Hiking Daypack", "Dec 15, 2026"),
+        (("ハンモックありますか", "日本まで送料はいくら？", "いつ届きますか？"), "Packable Hammock", "2026/12/07"),
+        (("캠핑 의자 무게가 어떻게 돼요?", "언제 도착해요?", "한국이요"), "Folding Camping Chair", "2026. 12. 7."),
+        (("¿De qué material es la mochila de senderismo?", "¿Cuánto tarda en llegar a España?"), "Hiking Daypack",
+         "15 dic 2026"),
+    ],
+)  # fmt: skip
+async def test_when_the_product_shown_would_arrive_is_said(
+    state: AppState, shop: int, turns: tuple[str, ...], title: str, window: str
+) -> None:
+    chat = await _chat(state, shop)
+    replies = [await chat.turn(text) for text in turns]
+    last = replies[-1]
+    assert last.products and last.products[0].title.startswith(title), last.text
+    assert window in last.text, last.text
+
+
+async def test_a_product_question_that_asks_when_it_arrives_says_both(state: AppState, shop: int) -> None:
+    chat = await _chat(state, shop, "jhoffmann@example.org")  # a buyer in Germany
+    reply = await chat.turn("How much is the Walnut Serving Board, and when would it arrive?")
+    assert reply.intent == "product_question" and "$24.90" in reply.text and "Dec 15, 2026" in reply.text
+
+
+def test_a_title_naming_a_style_or_two_plugs_gets_its_kind_right() -> None:
+    from seabridge.agent.catalog import kinds
+
+    assert "cable" in kinds("Braided USB-C to USB-C Cable 100W")  # "to" joins two plugs, the noun is after them
+    assert "adapter" in kinds("Cable Adapter to HDMI")
+    assert not kinds("Oversized Oxford Button-Down")  # a style: the description says what it is
+    assert "blouse" in kinds("Satin Button-Up Blouse")
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        ("Do you have oxford shirts?", "Oversized Oxford Button-Down"),  # "A roomy oxford shirt ..." in its body
+        ("Do you sell usb-c cables?", "Braided USB-C to USB-C Cable 100W"),
+    ],
+)
+async def test_a_kind_the_title_does_not_end_in_is_found(state: AppState, shop: int, text: str, title: str) -> None:
+    reply = await (await _chat(state, shop)).turn(text)
+    assert title in {p.title for p in reply.products}, reply.text
+
+
+@pytest.mark.parametrize(
+    ("turns", "title"),
+    [
+        (("보조배터리 있어요?", "두 번째 거 용량이 어떻게 돼요?", "미국까지 배송비 얼마예요?", "첫 번째 거 무게는요?"),
+         "Magnetic Power Bank 10000mAh"),
+        (("モバイルバッテリーありますか", "2つ目の重さは？", "アメリカまでの送料は？", "最初のやつの容量は？"),
+         "Magnetic Power Bank 10000mAh"),
+    ],
+)  # fmt: skip
+async def test_a_fact_word_inside_a_product_name_asks_nothing(
+    state: AppState, shop: int, turns: tuple[str, ...], title: str
+) -> None:
+    """ "배터리" in "보조배터리" (a power bank) names it: "is there one?" lists them; "the first one" follows."""
+    chat = await _chat(state, shop)
+    replies = [await chat.turn(text) for text in turns]
+    assert replies[0].intent == "product_recommendation" and len(replies[0].products) == 2
+    assert replies[1].products[0].title != title
+    assert replies[3].intent == "product_question" and replies[3].products[0].title == title

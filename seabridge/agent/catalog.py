@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from seabridge.agent.description import sentences
 from seabridge.agent.views import ProductView, VariantView
 from seabridge.db.models import Product
 
@@ -36,6 +37,7 @@ _FIELD_WEIGHTS = {
     "attributes": 1.0,
     "synonyms": 1.0,
     "options": 1.0,
+    "description": 0.5,  # the shop's sentences: "10-day battery", "alignment frame included"
 }
 _K1, _B = 1.2, 0.5
 _STOP = frozenset(
@@ -110,6 +112,19 @@ _NO_KIND = frozenset(
 _UNITS = frozenset({"c", "ml", "l", "mm", "cm", "lm", "ct", "pcs", "mah", "w", "v", "oz", "g", "kg"})
 
 
+def _noun(piece: str) -> bool:
+    """Whether a title word may be the noun that names the product (not a model mark, unit or style word)."""
+    if not piece.replace("-", "").isalpha() or (len(piece) >= 2 and piece.isupper()):
+        return False  # a model mark or an acronym: "IPX7", "SPF", "USB"
+    if "-" in piece and piece.lower().rsplit("-", 1)[-1] in _PARTICLES:
+        return False  # "Button-Down", "Slip-On", "Zip-Up": a style, said of a noun the title leaves out
+    return piece.lower() not in _UNITS and piece.lower() not in _STOP  # "Set of 3"
+
+
+# the last part of a style compound ("Button-Down", "Pull-On"): the word it ends in names no product
+_PARTICLES = frozenset({"down", "up", "on", "off", "in", "out", "over", "back", "front", "top"})
+
+
 def kinds(title: str, category: str = "") -> frozenset[str]:
     """The kinds of product a catalog entry is: the head noun of its title and the words of its category's leaf.
 
@@ -118,14 +133,16 @@ def kinds(title: str, category: str = "") -> frozenset[str]:
     Roll-Top Dry Bag" a bag); the category's leaf ("Coats & Jackets") names
     the kind in the shop's own words, so a windbreaker is also a jacket.
     """
-    core = re.split(r"\s(?:with|for|to)\s", re.sub(r"\(.*?\)", " ", title), maxsplit=1, flags=re.IGNORECASE)[0]
+    core = re.split(r"\s(?:with|for)\s", re.sub(r"\(.*?\)", " ", title), maxsplit=1, flags=re.IGNORECASE)[0]
+    before = re.split(r"\sto\s", core, maxsplit=1, flags=re.IGNORECASE)[0]
+    if before.split() and _noun(before.split()[-1]):  # "Adapter to ...", but "USB-C to USB-C Cable" is a cable
+        core = before
     pieces = core.split()
+    if pieces and "-" in pieces[-1] and pieces[-1].lower().rsplit("-", 1)[-1] in _PARTICLES:
+        pieces = []  # "Oversized Oxford Button-Down": the title names a style, not the noun (see `CatalogIndex.build`)
     out: set[str] = set()
 
-    def noun(piece: str) -> bool:
-        if not piece.replace("-", "").isalpha() or (len(piece) >= 2 and piece.isupper()):
-            return False  # a model mark or an acronym: "IPX7", "SPF", "USB"
-        return piece.lower() not in _UNITS and piece.lower() not in _STOP  # "Set of 3"
+    noun = _noun
 
     def stem(piece: str) -> str:
         return _stem(piece.lower().split("-")[-1])  # "O-Ring" is a ring
@@ -163,6 +180,9 @@ class CatalogIndex:
     docs: list[_Doc] = field(default_factory=list)
     by_id: dict[int, ProductView] = field(default_factory=dict)
     df: Counter[str] = field(default_factory=Counter)
+    # words of what the products are, sold as or named (the description aside): a buyer's word the catalog knows
+    known: set[str] = field(default_factory=set)
+    own_words: dict[int, frozenset[str]] = field(default_factory=dict)  # product id -> `known` words of it alone
     avg_length: float = 1.0
     kinds: frozenset[str] = frozenset()  # every kind of product the catalog holds
 
@@ -181,6 +201,7 @@ class CatalogIndex:
                 "synonyms": Counter(w for term in _catalog_words(described) for w in words(term)),  # water-resistant
                 "head": Counter(kinds(view.title)),
                 "options": Counter(words(" ".join(_other_options(view)))),  # "EU Plug", "1 TB", "Sterling Silver"
+                "description": Counter(words(" ".join(view.description))),
             }
             length = sum(_FIELD_WEIGHTS[f] * sum(c.values()) for f, c in fields.items())
             colour_words = frozenset(words(" ".join(view.colors)))
@@ -196,7 +217,18 @@ class CatalogIndex:
             index.by_id[view.id] = view
             for term in set().union(*fields.values()):
                 index.df[term] += 1
+            named = frozenset().union(*(c.keys() for name, c in fields.items() if name != "description"))
+            index.known.update(named)
+            index.own_words[view.id] = named | doc.kinds
         index.avg_length = sum(d.length for d in index.docs) / len(index.docs) if index.docs else 1.0
+        titled = frozenset().union(*(kinds(d.view.title) for d in index.docs))
+        for doc in index.docs:
+            if not kinds(doc.view.title) and doc.view.description:
+                # "Oversized Oxford Button-Down": "A roomy oxford shirt with a button-down collar." says what it is
+                said = next((w for w in words(doc.view.description[0]) if w in titled), "")
+                if said:
+                    doc.kinds = doc.kinds | {said}
+                    index.own_words[doc.view.id] = index.own_words[doc.view.id] | {said}
         index.kinds = frozenset().union(*(d.kinds for d in index.docs))
         return index
 
@@ -231,8 +263,13 @@ class CatalogIndex:
         said = words(term)
         return said[-1] if self.names_a_kind(term) else ""
 
+    def describes(self, product_id: int, terms: tuple[str, ...]) -> bool:
+        """Whether every word of the terms is a word of the product's own fields, its description aside."""
+        own = self.own_words.get(product_id, frozenset())
+        return bool(own and terms) and all(w in own for term in terms for w in words(term))
+
     def knows(self, term: str) -> bool:
-        return _stem(term.lower()) in self.df
+        return _stem(term.lower()) in self.known
 
     def search(self, query: SearchQuery) -> list[ProductView]:
         """The products the query names, best first.
@@ -289,7 +326,7 @@ class CatalogIndex:
     def _sold(self, term_words: list[str]) -> bool:
         """Whether a query term may name something in this catalog: a word of its own, or words ending in one
         the catalog knows."""
-        return len(term_words) < 2 or term_words[-1] in self.df
+        return len(term_words) < 2 or term_words[-1] in self.known
 
     def title_matches(self, text: str) -> list[ProductView]:
         """Products whose title the text names (most of the title's words are in it), best first."""
@@ -342,6 +379,7 @@ def product_view(product: Product) -> ProductView:
         variants=variants,
         size_chart=product.size_chart,
         on_sale=any(v.compare_at_price is not None and v.compare_at_price > v.price for v in variants),
+        description=sentences(product.body_html),
     )
 
 

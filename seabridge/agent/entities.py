@@ -68,6 +68,8 @@ class Entities:
     terms: list[str] = field(default_factory=list)  # English catalog words
     colors: list[str] = field(default_factory=list)  # English colours
     latin_words: list[str] = field(default_factory=list)
+    # the product words as said, folded ("보조배터리"): a cue inside one asks nothing ("배터리" of a power bank)
+    said_terms: list[tuple[str, str]] = field(default_factory=list)  # (folded words said, catalog word)
 
     @property
     def product_terms(self) -> list[str]:
@@ -302,6 +304,7 @@ def extract(text: str, readers: list[Locale]) -> Entities:
     found.sizes = list(dict.fromkeys(_SIZE.findall(plain_wo_email)))
     text = unicodedata.normalize("NFKC", plain_wo_email)
     named: list[tuple[int, int, str]] = []  # (start, end, catalog word) of each product word
+    coloured: list[tuple[int, int, str]] = []  # (start, end, colour) of each colour word
     for loc in readers:
         reader = _reader(loc.code)
         if not found.country:
@@ -311,7 +314,7 @@ def extract(text: str, readers: list[Locale]) -> Entities:
         named += [
             (at, at + len(w), t) for at, w, t in reader.terms.spans(folded) if own or borrowed(folded, at, w, loc.code)
         ]
-        found.colors += [color for _, color in reader.colors.find(folded)]
+        coloured += [(at, at + len(w), color) for at, w, color in reader.colors.spans(folded)]
     # the longest product words said: "kablosuz" (wireless) is not "kablo" (cable) and "giacca di jeans" is a
     # denim jacket, not a jacket and a pair of jeans; a phrase read as one plain word ("bluetooth headphones" as
     # earbuds) keeps its words' own meaning too
@@ -320,6 +323,9 @@ def extract(text: str, readers: list[Locale]) -> Entities:
         for a, b, t in named
         if not any(x <= a and b <= y and y - x > b - a and (" " in u or folded[x:y].isalnum()) for x, y, u in named)
     ]
+    found.said_terms = list(dict.fromkeys((folded[a:b], t) for a, b, t in named))
+    # a colour inside a longer product word is none: "ブルー" in "ブルートゥーススピーカー" (a Bluetooth speaker)
+    found.colors += [c for a, b, c in coloured if not any(x <= a and b <= y and y - x > b - a for x, y, _ in named)]
     if not found.country:
         city = _city_matcher().find(folded)
         found.country = city[0][1] if city else ""

@@ -104,9 +104,19 @@ class Context:
             self.folded = fold(self.turn.text)
         folded = self.folded
         return any(
-            lang == self.loc.code or borrowed(folded, start, word, lang)
+            (lang == self.loc.code or borrowed(folded, start, word, lang)) and not self.inside_a_product_word(word)
             for start, word, lang in _cue_matcher(self.loc, list_name).spans(folded)
         )
+
+    def inside_a_product_word(self, word: str) -> bool:
+        """Whether every time the message says `word` it is part of a longer word naming a kind of product ("배터리"
+        in "보조배터리", a power bank; "バッテリー" in "モバイルバッテリー"): the product's name, not a question of it
+        ("непромокаемый", waterproof, still asks)."""
+        if not self.folded:
+            self.folded = fold(self.turn.text)
+        tools = self.turn.tools
+        inside = sum(w.count(word) for w, term in self.entities.said_terms if w != word and tools.names_a_kind(term))
+        return inside > 0 and inside >= self.folded.count(word)
 
     def names_an_order(self) -> bool:
         """Whether the message names an order: a word of `order_word` that is not part of a verb of ordering or
@@ -409,8 +419,8 @@ class OfflineEngine:
         if follow_up and mistaken and intent not in ctx.prediction.keywords and not unrelated:
             return "product_question"  # "and how heavy is it?" about the product just discussed
         about_one = (follow_up and not ents.product_terms) or titled
-        # "is it compatible with...", "made of", "can it go in the dishwasher"
-        asks_a_fact = "product_question" in ctx.prediction.keywords or _names_an_attribute(ctx)
+        # "is it compatible with...", "made of", "can it go in the dishwasher"; not a word inside a product's name
+        asks_a_fact = _asks_in_own_words(ctx) or _names_an_attribute(ctx)
         if intent == "discount" and (about_one or (asks_a_fact and ents.product_terms)) and not _asks_for_a_code(ctx):
             # "is that one on sale?", "any discount on the Trail Pack 40?", "is the walnut board on sale, and what
             # is it made of?": the price and facts of a product the buyer names, not the store's promotions
@@ -803,7 +813,7 @@ def _asks_an_attribute(ctx: Context) -> bool:
     """Whether the message asks any fact of a product in its own words: the product question's keywords, or
     its stock, weight, warranty, compatibility or care."""
     return (
-        "product_question" in ctx.prediction.keywords
+        _asks_in_own_words(ctx)
         or _names_an_attribute(ctx)
         or ctx.cue("ask_stock")
         or ctx.cue("ask_weight")
@@ -819,8 +829,9 @@ def _asks_a_product_fact(ctx: Context) -> bool:
     """Whether the message asks a fact of a product in its own words, whatever else it says: the product
     question's keywords, or the words of one of its facts (material, colours, sizes, price, dimensions, stock,
     weight, warranty, compatibility, care, fit, where it ships from). Entities alone (a colour, a size) are not
-    counted: "did the black one ship?" names a variant of an order."""
-    if "product_question" in ctx.prediction.keywords or _names_an_attribute(ctx):
+    counted: "did the black one ship?" names a variant of an order; nor are the keywords inside a product's name
+    ("バッテリー" in "モバイルバッテリー")."""
+    if _asks_in_own_words(ctx) or _names_an_attribute(ctx):
         return True
     return any(ctx.cue(c) for c in (*_FACT_CUES, "ask_stock", "ask_weight"))
 
@@ -847,9 +858,24 @@ def _buys_anew(ctx: Context) -> bool:
     return ctx.cue("buy_verb") and not ctx.names_an_order()
 
 
+def _asks_in_own_words(ctx: Context) -> bool:
+    """Whether the product question's keywords are said outside the product words ("보조배터리 있어요?" names a
+    power bank and asks whether there is one; "배터리 얼마나 가요?" asks of a battery)."""
+    if "product_question" not in ctx.prediction.keywords:
+        return False
+    if not ctx.folded:
+        ctx.folded = fold(ctx.turn.text)
+    hits = default_classifier().keyword_hits(ctx.folded, ctx.loc.code).get("product_question", [])
+    return not hits or any(not ctx.inside_a_product_word(hit) for hit in hits)
+
+
 def _names_an_attribute(ctx: Context) -> bool:
-    """Whether the message asks of a product's warranty, what it works with or how to care for it."""
-    return ctx.cue("ask_warranty") or ctx.cue("ask_compatibility") or ctx.cue("ask_care")
+    """Whether the message asks of a product's warranty, what it works with, how to care for it, its battery,
+    what comes with it or what load it takes."""
+    return any(
+        ctx.cue(name)
+        for name in ("ask_warranty", "ask_compatibility", "ask_care", "ask_battery", "ask_included", "ask_load")
+    )
 
 
 def _bare_answer(ctx: Context) -> bool:

@@ -9,15 +9,19 @@ so the next message is read as the answer.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
+from seabridge.agent import description
 from seabridge.agent.catalog import SearchQuery, words
 from seabridge.agent.entities import eu_sizes
 from seabridge.agent.offline import ORDER_INTENTS, Context, ordinal
 from seabridge.agent.text import fold
-from seabridge.agent.views import OrderView, ProductView, ShipmentView
+from seabridge.agent.tools import add_business_days
+from seabridge.agent.views import OrderView, ProductView, ShipmentView, ShippingZone
 
 Skill = Callable[[Context], Awaitable[None]]
 LATE_GRACE_DAYS = 7
@@ -516,6 +520,39 @@ async def delivery_time(ctx: Context) -> None:
         max=loc.number(zone.days_max),
         handling=loc.number(ctx.turn.tools.store.handling_days),
     )
+    product = await _product_in_talk(ctx)
+    if product is not None:  # "when would it arrive?" right after a product: that product's arrival window
+        _product_arrival(ctx, product, zone)
+
+
+# what the buyer was last asking when a delivery question is about the product discussed ("how much to ship it
+# to Canada?" in between keeps it)
+_ABOUT_THE_PRODUCT = frozenset({"product_question", "size_advice", "shipping_cost", "delivery_time"})
+
+
+async def _product_in_talk(ctx: Context) -> ProductView | None:
+    """The product just discussed, when no order is: a delivery question then asks when it would arrive."""
+    state = ctx.state
+    if not state.product or state.order or state.last_intent not in _ABOUT_THE_PRODUCT:
+        return None
+    if ctx.entities.order_numbers or ctx.names_an_order():
+        return None
+    return await ctx.turn.tools.product_details(state.product)
+
+
+def _product_arrival(ctx: Context, product: ProductView, zone: ShippingZone) -> None:
+    """When the product would arrive if ordered today: handling, then the zone's business days."""
+    loc, tools = ctx.loc, ctx.turn.tools
+    ctx.products = [product]
+    counts = [v.in_stock for v in product.variants]
+    if counts and all(c is not None and c <= 0 for c in counts):
+        ctx.say("product_out_of_stock", variant=product.title)
+        return
+    today = ctx.turn.now.astimezone(ZoneInfo(tools.store.timezone)).date()
+    first = add_business_days(today, zone.days_min)
+    last = add_business_days(today, tools.store.handling_days + zone.days_max)
+    ctx.say("product_arrival", title=product.title, first=loc.date(first), last=loc.date(last))
+    ctx.fact(f"delivery window for {product.title}: {first.isoformat()} to {last.isoformat()}")
 
 
 async def shipping_cost(ctx: Context) -> None:
@@ -643,10 +680,17 @@ async def _focus_product(ctx: Context) -> ProductView | None:
                 return product
     query = _query(ctx, limit=1)
     aspects = query.terms and not any(tools.names_a_kind(t) for t in query.terms)
-    if state.product and (aspects or set(query.terms) <= _ASPECTS):
+    told = _told_apart(ctx)
+    if told is None and state.product and (aspects or set(query.terms) <= _ASPECTS):
         # "is it waterproof?", "does it work with an iPhone?", "can it hold a laptop?": words of what the product
         # discussed is like or works with, naming no other kind of product
         return await tools.product_details(state.product)
+    told = told or _named_again(ctx, query)
+    if told is not None:
+        product = await tools.product_details(told)
+        if product is not None:
+            state.product = product.id
+            return product
     if query.terms:
         found = await tools.search_products(await _ordered_first(ctx, query))
         if found:
@@ -655,6 +699,31 @@ async def _focus_product(ctx: Context) -> ProductView | None:
     if state.product:
         return await tools.product_details(state.product)
     return await _ordered_item(ctx)
+
+
+def _told_apart(ctx: Context) -> int | None:
+    """The one product of those just listed that the message tells apart by a word or number of its title
+    alone ("2人用のは", "2인용은", "the cabin one"), if one is."""
+    tools, state = ctx.turn.tools, ctx.state
+    shown = [p for p in (tools.peek(pid) for pid in state.products) if p is not None]
+    if len(shown) < 2 or tools.title_matches(ctx.turn.text):
+        return None
+    said = set(words(ctx.turn.text)) | {w for t in ctx.entities.terms for w in words(t)}
+    titles = [set(words(p.title)) for p in shown]
+    scores = [len({w for w in title & said if sum(w in other for other in titles) == 1}) for title in titles]
+    best = max(scores)
+    return shown[scores.index(best)].id if best and scores.count(best) == 1 else None
+
+
+def _named_again(ctx: Context, query: SearchQuery) -> int | None:
+    """The product discussed, or one just listed, when the words the buyer names it by are all its own ("さっきの
+    テント", "아까 그 이어폰", "the tent" two turns after it was shown): that product, not the best-ranked one."""
+    tools, state = ctx.turn.tools, ctx.state
+    named = tuple(t for t in query.terms if tools.names_a_kind(t))  # "battery", "waterproof" ask of it
+    if not named:
+        return None
+    candidates = [state.product, *state.products] if state.product else list(state.products)
+    return next((pid for pid in dict.fromkeys(candidates) if tools.describes(pid, named)), None)
 
 
 async def _ordered_first(ctx: Context, query: SearchQuery) -> SearchQuery:
@@ -701,13 +770,17 @@ _ASPECTS = frozenset(
 )  # fmt: skip
 
 
-# (cue list, reply, product attribute names): facts a buyer asks of one product beyond its material and size
+# (cue list, reply, product attribute names, description topic): facts a buyer asks of one product beyond its
+# material and size; what no attribute holds is looked for in the shop's description (`agent/description.py`)
 _ASKED_ATTRIBUTES = (
-    ("ask_warranty", "product_warranty", ("warranty",)),
-    ("ask_compatibility", "product_compatibility", ("compatibility", "compatible_with")),
-    ("ask_care", "product_care", ("care_instructions", "care")),
-    ("ask_fit", "product_fit", ("fit",)),
-    ("ask_ships_from", "product_ships_from", ("ships_from",)),
+    ("ask_warranty", "product_warranty", ("warranty",), "warranty"),
+    ("ask_compatibility", "product_compatibility", ("compatibility", "compatible_with"), "compatibility"),
+    ("ask_care", "product_care", ("care_instructions", "care"), "care"),
+    ("ask_fit", "product_fit", ("fit",), "fit"),
+    ("ask_ships_from", "product_ships_from", ("ships_from",), "ships_from"),
+    ("ask_battery", "product_described", (), "battery"),
+    ("ask_included", "product_described", (), "included"),
+    ("ask_load", "product_described", (), "load"),
 )
 
 
@@ -727,6 +800,23 @@ async def product_question(ctx: Context) -> None:
         ctx.parts.extend(_described(ctx, second))
         ctx.fact(f"asked about {second.title}")
     ctx.fact(f"asked about {product.title}")
+    if _asks_when_it_arrives(ctx) and not ctx.state.order:
+        # "when would this one arrive in Spain?" read as a question of the product: its facts, and when it'd arrive
+        if not _country(ctx):
+            _ask(ctx, "country", "ask_country")
+            ctx.state.pending_intent = "delivery_time"
+            return
+        zone = await ctx.turn.tools.shipping_quote(ctx.state.country)
+        if zone is not None:
+            _product_arrival(ctx, product, zone)
+            ctx.products = [product, *(p for p in ctx.products if p.id != product.id)]
+
+
+def _asks_when_it_arrives(ctx: Context) -> bool:
+    """Whether a product question also asks when it would arrive: the delivery question's words, or the
+    classifier's own first guess ("언제 도착해요?" right after a product)."""
+    prediction = ctx.prediction
+    return "delivery_time" in prediction.keywords or prediction.intent == "delivery_time"
 
 
 def _described(ctx: Context, product: ProductView) -> list[str]:
@@ -740,11 +830,16 @@ def _described(ctx: Context, product: ProductView) -> list[str]:
     def say(asked: bool, key: str, **values: object) -> None:
         (lead if asked else rest).append(loc.say(key, **values))
 
-    for cue, key, names in _ASKED_ATTRIBUTES:
-        value = next((attributes[n] for n in names if attributes.get(n)), "")
-        if value and ctx.cue(cue):
+    for cue, key, names, topic in _ASKED_ATTRIBUTES:
+        if not ctx.cue(cue):
+            continue
+        value = next((attributes[n] for n in names if attributes.get(n)), "") or description.answer(
+            product.description, topic
+        )
+        if value:
             say(True, key, title=product.title, value=value.rstrip("."))
     material = attributes.get("material") or attributes.get("Material")
+    material = material or (description.answer(product.description, "material") if ctx.cue("ask_material") else "")
     if material:
         say(ctx.cue("ask_material"), "product_material", title=product.title, material=material)
     dimensions = attributes.get("dimensions") or attributes.get("Dimensions")
@@ -756,6 +851,7 @@ def _described(ctx: Context, product: ProductView) -> list[str]:
     if weight and ctx.cue("ask_weight") and not _WEIGHED.search(dimensions or ""):  # the shop's own figure first
         say(True, "product_weight", title=product.title, weight=weight)
     wanted = {v.lower() for v in [*ents.sizes, *eu_sizes(ctx.turn.text), *ents.colors]} | _named_options(ctx, product)
+    wanted |= _sizes_by_number(ctx, product)
     matching = [v for v in product.variants if wanted and wanted <= {value.lower() for _, value in v.options}]
     if not matching and wanted:
         matching = [v for v in product.variants if wanted & {value.lower() for _, value in v.options}]
@@ -804,6 +900,27 @@ def _weight(ctx: Context, product: ProductView) -> str:
     return amount(grams[0]) if len(grams) == 1 else f"{amount(grams[0])}–{amount(grams[-1])}"
 
 
+# a number said alone ("talla 7", "サイズ7", "7号", "7호"), not a measure, price, amount or order number
+_BARE_SIZE = re.compile(
+    r"(?<![\d.,#$€£¥₩])(\d{1,2}(?:[.,]5)?)(?![\d.,]|\s*(?:cm|mm|kg|g|ml|l|%|\$|€|人|인|명|個|개|つ|点|枚|ドル|달러|円|원|pcs|pack))",
+    re.IGNORECASE,
+)
+
+
+def _sizes_by_number(ctx: Context, product: ProductView) -> set[str]:
+    """The product's sizes the message names by their number alone, with no system word ("7号" is "US 7" of a
+    ring in US sizes; "talla 7" too); only a size the product comes in is read."""
+    said = {m.replace(",", ".") for m in _BARE_SIZE.findall(unicodedata.normalize("NFKC", ctx.turn.text))}
+    if not said:
+        return set()
+    found = set()
+    for size in product.sizes:
+        number = re.search(r"(\d{1,2}(?:[.,]5)?)$", size.strip())
+        if number and number.group(1).replace(",", ".") in said and not size.strip().isdigit():
+            found.add(size.lower())
+    return found
+
+
 def _named_options(ctx: Context, product: ProductView) -> set[str]:
     """Option values of the product the message names beyond sizes and colours ("1 TB", "UK Plug", "500 mm"),
     spaces aside; short ones ("S", "M") are left to the size reader."""
@@ -814,7 +931,10 @@ def _named_options(ctx: Context, product: ProductView) -> set[str]:
 
 async def product_recommendation(ctx: Context) -> None:
     tools = ctx.turn.tools
-    found = await tools.search_products(_query(ctx))
+    numbered = bool(_BARE_SIZE.search(unicodedata.normalize("NFKC", ctx.turn.text)))
+    found = await tools.search_products(_query(ctx, limit=8 if numbered else 3))
+    if numbered:  # "指輪は7号ありますか": the ones that come in that size, among more of the kind
+        found = ([p for p in found if _sizes_by_number(ctx, p)] or found)[:3]
     if not found:
         named = tools.title_matches(ctx.turn.text)
         found = named[:3]
@@ -841,8 +961,18 @@ async def size_advice(ctx: Context) -> None:
             ctx.intent = "product_question"  # "what size is the walnut board?": its dimensions
             await product_question(ctx)
             return
+        ctx.products = [product]
+        if product.sizes:  # "モアサナイトの指輪のサイズは？": the sizes it comes in, though no chart says which fits
+            ctx.say("product_sizes", title=product.title, sizes=loc.join(list(product.sizes)))
         ctx.say("size_no_chart", title=product.title)
         return
+    fit = _fit(ctx, product)
+    if fit:  # "does it run small?", "ゆったりしたサイズ感ですか？": the shop's word on the fit, before any size
+        ctx.products = [product]
+        ctx.say("product_fit", title=product.title, value=fit)
+    if product.sizes and ctx.cue("ask_size") and not state.measurements:  # "サンダルのサイズ展開は？"
+        ctx.products = [product]
+        ctx.say("product_sizes", title=product.title, sizes=loc.join(list(product.sizes)))
     if not state.measurements:
         _ask(ctx, "size", "size_ask")
         return
@@ -859,6 +989,14 @@ async def size_advice(ctx: Context) -> None:
     if advice.between:
         ctx.say("size_between", size=advice.size)
     ctx.fact(f"size {advice.size} for {product.title}")
+
+
+def _fit(ctx: Context, product: ProductView) -> str:
+    """How the product fits, when the buyer asks: the shop's fit attribute, else its description's."""
+    if not ctx.cue("ask_fit"):
+        return ""
+    value = dict(product.attributes).get("fit") or description.answer(product.description, "fit")
+    return value.rstrip(".")
 
 
 SKILLS: dict[str, Skill] = {

@@ -156,7 +156,7 @@ class Tools:
         if estimate is None and shipment.shipped_at is not None:
             zone = self.zone_for(shipment.destination_country or country)
             if zone is not None:
-                estimate, source = _add_business_days(shipment.shipped_at.date(), zone.days_max), "policy"
+                estimate, source = add_business_days(shipment.shipped_at.date(), zone.days_max), "policy"
         if estimate is None:
             source = "none"
         today = self.now.astimezone(UTC).date()
@@ -265,6 +265,11 @@ class Tools:
     def title_matches(self, text: str) -> list[ProductView]:
         return self._catalog.title_matches(text)
 
+    def describes(self, product_id: int, terms: tuple[str, ...]) -> bool:
+        """Whether every catalog word of the terms is one of the product's own ("the tent" of a tent shown), no
+        tool call: the product was already looked up in this conversation."""
+        return self._catalog.describes(product_id, terms)
+
     def peek(self, product_id: int) -> ProductView | None:
         """A product shown earlier in this conversation (no tool call: its facts were already looked up)."""
         return self._catalog.get(product_id)
@@ -306,7 +311,8 @@ def _find(orders: list[OrderView], number: str) -> OrderView | None:
     return next((o for o in orders if _same_number(o.number, number)), None)
 
 
-def _add_business_days(start: date, days: int) -> date:
+def add_business_days(start: date, days: int) -> date:
+    """The day `days` business days (Monday to Friday) after `start`."""
     current = start
     while days > 0:
         current += timedelta(days=1)

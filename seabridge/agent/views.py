@@ -115,6 +115,7 @@ class ProductView:
     variants: tuple[VariantView, ...]
     size_chart: dict[str, Any] | None = None
     on_sale: bool = False
+    description: tuple[str, ...] = ()  # the shop's description, sentence by sentence (`agent/description.py`)
 
 
 @dataclass(frozen=True, slots=True)
