@@ -212,25 +212,39 @@ class SeqCursor:
             self._last[conversation_id] = seq
 
 
+def wire_fields(payload: dict[str, Any]) -> dict[str, Any]:
+    """The fields of a stored message's wire form (from `message_payload`), in the order of `Message`,
+    absent ones left out: what both `wire_message` and `message_frame_text` are made from."""
+    sender = payload.get("sender")
+    fields: dict[str, Any] = {"id": str(payload["id"]), "kind": payload.get("kind", "text")}
+    if sender:
+        fields["sender"] = {"kind": sender["kind"], "id": str(sender["id"])}
+    fields["text"] = payload.get("text", "")
+    fields["attachments"] = [str(a.get("id", "")) for a in payload.get("attachments") or [] if isinstance(a, dict)]
+    fields["created_at"] = payload["created_at"]
+    if sender and payload.get("client_msg_id") is not None:
+        fields["client_msg_id"] = payload["client_msg_id"]
+    language = str(payload.get("language") or "")
+    if language:
+        fields["language"] = language
+    data = payload.get("data")
+    if data:
+        fields["data"] = dict(data)
+    fields["translations"] = dict(payload.get("translations") or {})
+    return fields
+
+
 def wire_message(payload: dict[str, Any]) -> Message:
     """The wire form of a stored message (from `message_payload`).
 
     Built without validation (`model_construct`, once per message): the payload is our own,
     made from a stored row by `message_payload`, and the frame only ever goes out.
     """
-    sender = payload.get("sender")
-    return Message.model_construct(
-        id=str(payload["id"]),
-        kind=payload.get("kind", "text"),
-        sender=Participant.model_construct(kind=sender["kind"], id=str(sender["id"])) if sender else None,
-        text=payload.get("text", ""),
-        attachments=[str(a.get("id", "")) for a in payload.get("attachments") or [] if isinstance(a, dict)],
-        created_at=payload["created_at"],
-        client_msg_id=payload.get("client_msg_id") if sender else None,
-        language=str(payload.get("language") or "") or None,
-        data=dict(payload.get("data") or {}) or None,
-        translations=dict(payload.get("translations") or {}),
-    )
+    fields = wire_fields(payload)
+    sender = fields.get("sender")
+    if sender:
+        fields["sender"] = Participant.model_construct(**sender)
+    return Message.model_construct(**fields)
 
 
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
@@ -239,26 +253,14 @@ _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circu
 def message_frame_text(frame_type: str, conversation_id: int, seq: int, payload: dict[str, Any]) -> str | None:
     """The JSON text of a `message` or `message_updated` frame of a stored message, without pydantic.
 
-    Exactly what `encode` writes for the frame `wire_message` builds (same keys, order, omissions
-    and escapes; tests/test_ws_frames_fast.py holds the two to each other), at a fraction of the
-    cost: this runs once per message on the send path. None for a message with structured `data`
-    (system messages: any JSON value, left to pydantic's serializer).
+    Exactly what `encode` writes for the frame `wire_message` builds (the same fields; escapes as
+    pydantic writes them; tests/test_ws_frames_fast.py holds the two to each other), at a fraction
+    of the cost: this runs once per message on the send path. None for a message with structured
+    `data` (system messages: any JSON value, left to pydantic's serializer).
     """
     if payload.get("data"):
         return None
-    sender = payload.get("sender")
-    message: dict[str, Any] = {"id": str(payload["id"]), "kind": payload.get("kind", "text")}
-    if sender:
-        message["sender"] = {"kind": sender["kind"], "id": str(sender["id"])}
-    message["text"] = payload.get("text", "")
-    message["attachments"] = [str(a.get("id", "")) for a in payload.get("attachments") or [] if isinstance(a, dict)]
-    message["created_at"] = payload["created_at"]
-    if sender and payload.get("client_msg_id") is not None:
-        message["client_msg_id"] = payload["client_msg_id"]
-    language = str(payload.get("language") or "")
-    if language:
-        message["language"] = language
-    message["translations"] = dict(payload.get("translations") or {})
+    message = wire_fields(payload)
     return _dumps({"type": frame_type, "conversation_id": str(conversation_id), "seq": seq, "message": message})
 
 
