@@ -632,8 +632,8 @@ class _Checkpointer:
     milliseconds on some disks). SQLite runs one in whichever connection commits past 1,000 WAL
     pages: under chat load that was the message writer, every second or two, and every send
     waiting for the next batch waited for the disk too. A PASSIVE checkpoint takes no write lock,
-    so here it runs beside the writer. (The app's other connections keep their automatic
-    checkpoints; they rarely write.)
+    so here it runs beside the writer. (The app's other connections, the bot's state saves among
+    them, checkpoint only past `WAL_BACKSTOP_PAGES`: see `sqlite_pragmas`.)
     """
 
     INTERVAL_S = 1.0
