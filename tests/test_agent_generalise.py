@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -19,6 +20,13 @@ from seabridge.state import AppState
 from seabridge.storage import customers
 
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
+
+
+@pytest.fixture
+def database_url(sqlite_dir: Path) -> str:
+    """These tests are about language, not storage: they run on the embedded default only (conftest's SQLite
+    database). Every lookup they reach runs on both backends in tests/test_agent.py and the messaging tests."""
+    return f"sqlite+aiosqlite:///{sqlite_dir / 'seabridge.db'}"
 
 
 @pytest.fixture
