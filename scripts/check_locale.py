@@ -3,8 +3,9 @@
 A language's training file (seabridge/agent/training/<code>.toml), when it has
 one, holds only [intents] with known intent names and non-empty examples. Its
 vocabulary file (seabridge/agent/vocabulary/<code>.toml), when it has one,
-holds only [terms], each an English catalog word of en.toml or of
-vocabulary/en.toml.
+holds [terms], each an English catalog word of en.toml or of
+vocabulary/en.toml, and may list `false_friends`: single words of the
+language that only look like English catalog words.
 
 Usage: .venv/bin/python scripts/check_locale.py es [fr ...]
 """
@@ -99,7 +100,15 @@ def vocabulary_problems(code: str) -> list[str]:
     if not path.exists():
         return []
     doc = tomllib.loads(path.read_text(encoding="utf-8"))
-    return [f"vocabulary: unknown table [{table}] (only [terms])" for table in doc if table != "terms"]
+    out = [
+        f"vocabulary: unknown table [{table}] (only [terms] and false_friends)"
+        for table in doc
+        if table not in ("terms", "false_friends")
+    ]
+    friends = doc.get("false_friends", [])
+    if not isinstance(friends, list) or not all(isinstance(w, str) and w.strip() and " " not in w for w in friends):
+        out.append("vocabulary false_friends: needs a list of single words")
+    return out
 
 
 def training_problems(code: str, intents: set[str]) -> list[str]:

@@ -305,6 +305,8 @@ def extract(text: str, readers: list[Locale]) -> Entities:
     text = unicodedata.normalize("NFKC", plain_wo_email)
     named: list[tuple[int, int, str]] = []  # (start, end, catalog word) of each product word
     coloured: list[tuple[int, int, str]] = []  # (start, end, colour) of each colour word
+    # the message's own words that only look like English ones: German "hat" (has) names no hat
+    friends = locales.false_friends(readers[0].code) if readers else frozenset()
     for loc in readers:
         reader = _reader(loc.code)
         if not found.country:
@@ -312,9 +314,13 @@ def extract(text: str, readers: list[Locale]) -> Entities:
             found.country = country[1] if country else ""
         own = loc is readers[0]  # another language's product words are read as whole words ("tall" in "talla")
         named += [
-            (at, at + len(w), t) for at, w, t in reader.terms.spans(folded) if own or borrowed(folded, at, w, loc.code)
+            (at, at + len(w), t)
+            for at, w, t in reader.terms.spans(folded)
+            if own or (w not in friends and borrowed(folded, at, w, loc.code))
         ]
-        coloured += [(at, at + len(w), color) for at, w, color in reader.colors.spans(folded)]
+        coloured += [
+            (at, at + len(w), color) for at, w, color in reader.colors.spans(folded) if own or w not in friends
+        ]
     # the longest product words said: "kablosuz" (wireless) is not "kablo" (cable) and "giacca di jeans" is a
     # denim jacket, not a jacket and a pair of jeans; a phrase read as one plain word ("bluetooth headphones" as
     # earbuds) keeps its words' own meaning too
@@ -339,6 +345,7 @@ def extract(text: str, readers: list[Locale]) -> Entities:
         m.group(0)
         for m in _LATIN_WORD.finditer(folded)
         if (len(m.group(0)) >= 3 or not m.group(0).isalpha())
+        and m.group(0) not in friends
         and not any(a <= m.start() and m.end() <= b for a, b in phrases)
     ]
     return found

@@ -145,5 +145,16 @@ def vocabulary(code: str) -> dict[str, str]:
     return dict(tomllib.loads(path.read_text(encoding="utf-8")).get("terms", {}))
 
 
+@functools.cache
+def false_friends(code: str) -> frozenset[str]:
+    """Words of language `code` spelled like an English catalog word but meaning something else, folded:
+    German "hat" (has) is no hat, Spanish "red" (a net) no colour, French "car" (because) no car. A message in
+    that language does not name the English word with them (`false_friends` in `vocabulary/<code>.toml`)."""
+    path = VOCABULARY / f"{code}.toml"
+    if not path.exists():
+        return frozenset()
+    return frozenset(fold(w) for w in tomllib.loads(path.read_text(encoding="utf-8")).get("false_friends", []))
+
+
 def all_locales() -> dict[str, Locale]:
     return {code: load(code) for code in available()}

@@ -179,13 +179,19 @@ class PhraseMatcher(Generic[T]):
             if not phrase:
                 continue
             unspaced = any(is_unspaced(c) for c in phrase)
-            anywhere = unspaced or (not whole_words and _is_arabic(phrase))
-            need_end = not anywhere and (whole_words or len(phrase) < prefix_from)
-            node = self._root
-            for char in phrase:
-                node = node.setdefault(char, {})
-            node.setdefault(_END, []).append((phrase, value, not anywhere, need_end))
-            self.size += 1
+            arabic = _is_arabic(phrase)
+            # an Arabic word is found inside the words it is written into (articles and pronouns attach to it),
+            # but a word of two letters is inside too many others: "مق" (a mug) begins "مقاوم" (resistant), "رف"
+            # (a shelf) ends "أعرف" (I know); it is a whole word, with or without its article
+            short_arabic = arabic and len(phrase) <= 2
+            anywhere = unspaced or (not whole_words and arabic and not short_arabic)
+            need_end = not anywhere and (whole_words or short_arabic or len(phrase) < prefix_from)
+            for form in (phrase, "ال" + phrase) if short_arabic else (phrase,):
+                node = self._root
+                for char in form:
+                    node = node.setdefault(char, {})
+                node.setdefault(_END, []).append((form, value, not anywhere, need_end))
+                self.size += 1
 
     def find(self, folded: str) -> list[tuple[str, T]]:
         """(phrase, value) for every occurrence, in text order."""

@@ -1,0 +1,110 @@
+"""How the agent reads product words across languages: words that only look like English catalog words, short
+Arabic words inside longer ones, and how many people a product is for. Sentences written for these tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from seabridge.agent import locale as locales
+from seabridge.agent.entities import Entities, extract
+from seabridge.state import AppState
+from tests.test_agent_generalise import _chat
+
+
+@pytest.fixture
+def database_url(sqlite_dir: Path) -> str:
+    """Language, not storage: the embedded default only, as in test_agent_generalise."""
+    return f"sqlite+aiosqlite:///{sqlite_dir / 'seabridge.db'}"
+
+
+def _read(text: str, language: str) -> Entities:
+    readers = [locales.load(language)] if language == "en" else [locales.load(language), locales.load("en")]
+    return extract(text, readers)
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "not_named"),
+    [
+        ("de", "Hat der Wanderrucksack einen Regenschutz dabei?", "hat"),  # has
+        ("de", "Ich bin mir nicht sicher, welche Größe passt", "bin"),  # am
+        ("es", "¿Cuándo sale mi pedido?", "sale"),  # goes out
+        ("es", "Es tan bonito, ¿hay en rojo?", "tan"),  # so
+        ("fr", "Je demande car je pars en voyage", "car"),  # because
+        ("fr", "C'est pour ma sœur, vous l'avez en bleu ?", "pour"),  # for
+        ("it", "Le scarpe hanno la suola in gomma? Il sole le rovina?", "sole"),  # sun
+        ("tr", "Kargo hangi hatta, bin lira mı?", "hat"),  # line
+        ("vi", "Sản phẩm này có lâu không, shop ở gần không?", "gan"),  # gần: near
+    ],
+)
+def test_a_word_of_the_buyers_language_that_looks_english_names_no_product(
+    language: str, text: str, not_named: str
+) -> None:
+    found = _read(text, language)
+    assert not_named not in found.terms
+    assert not_named not in found.latin_words
+    assert not_named not in found.colors
+
+
+def test_a_spanish_net_is_no_red_and_a_german_sage_no_colour() -> None:
+    assert _read("¿La hamaca trae red contra mosquitos?", "es").colors == []  # a net
+    assert _read("Ich sage nur: die Jacke ist toll", "de").colors == []  # I say
+    assert _read("¿La tienen en rojo?", "es").colors == ["red"]
+
+
+def test_an_english_catalog_word_a_buyer_mixes_in_is_still_read() -> None:
+    assert "hat" in _read("Habt ihr einen Bucket Hat in Beige?", "de").terms
+    assert "charger" in _read("¿El fast charger trae cable?", "es").terms
+
+
+@pytest.mark.parametrize(
+    ("text", "not_named"),
+    [
+        ("هل المصباح الأمامي مقاوم للماء؟", "mug"),  # "مق" (a mug) begins "مقاوم" (resistant)
+        ("ابغى مجموعة فرش مكياج", "mug"),  # "مج" (a mug) begins "مجموعة" (a set)
+        ("ما اعرف المقاس المناسب", "shelf"),  # "رف" (a shelf) ends "اعرف" (I know)
+    ],
+)
+def test_a_two_letter_arabic_word_inside_a_longer_word_is_not_read(text: str, not_named: str) -> None:
+    assert not_named not in _read(text, "ar").terms
+
+
+@pytest.mark.parametrize("text", ["عندكم رف خشب؟", "كم طول الرف؟", "ابي مج للقهوة"])
+def test_a_two_letter_arabic_word_on_its_own_or_with_its_article_is_read(text: str) -> None:
+    assert _read(text, "ar").terms
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "people"),
+    [
+        ("en", "is the two-person tent light?", "2-person"),
+        ("de", "Wie schwer ist das Zelt für zwei Personen?", "2-person"),
+        ("fr", "La tente 4 places est-elle facile à monter ?", "4-person"),
+        ("ar", "كم وزن الخيمة الخفيفة لشخصين؟", "2-person"),
+        ("tr", "4 kişilik çadırın kurulumu kolay mı?", "4-person"),
+        ("ja", "2人用のテントは何キロですか？", "2-person"),
+        ("ru", "Сколько весит двухместная палатка?", "2-person"),
+    ],
+)
+def test_how_many_people_a_product_is_for_is_read_as_its_title_says(language: str, text: str, people: str) -> None:
+    found = _read(text, language)
+    assert people in found.terms
+    assert "tent" in found.terms
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        ("Hat der Wanderrucksack einen Regenschutz dabei?", "65 L Trekking Backpack with Rain Cover"),
+        ("كم وزن الخيمة الخفيفة لشخصين؟", "Ultralight 2-Person Backpacking Tent"),
+        ("هل المصباح الأمامي مقاوم للماء؟", "Rechargeable LED Headlamp 1200 lm"),
+    ],
+)
+async def test_the_product_a_buyer_describes_is_the_one_answered(
+    state: AppState, eval_store: int, text: str, title: str
+) -> None:
+    chat = await _chat(state, eval_store)
+    reply = await chat.turn(text)
+    assert reply.intent == "product_question"
+    assert title in reply.text
