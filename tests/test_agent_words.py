@@ -33,6 +33,7 @@ def _read(text: str, language: str) -> Entities:
         ("es", "Es tan bonito, ¿hay en rojo?", "tan"),  # so
         ("fr", "Je demande car je pars en voyage", "car"),  # because
         ("fr", "C'est pour ma sœur, vous l'avez en bleu ?", "pour"),  # for
+        ("fr", "Le sérum convient aux peaux sensibles ?", "aux"),  # to the
         ("it", "Le scarpe hanno la suola in gomma? Il sole le rovina?", "sole"),  # sun
         ("tr", "Kargo hangi hatta, bin lira mı?", "hat"),  # line
         ("vi", "Sản phẩm này có lâu không, shop ở gần không?", "gan"),  # gần: near
@@ -99,6 +100,8 @@ def test_how_many_people_a_product_is_for_is_read_as_its_title_says(language: st
         ("Hat der Wanderrucksack einen Regenschutz dabei?", "65 L Trekking Backpack with Rain Cover"),
         ("كم وزن الخيمة الخفيفة لشخصين؟", "Ultralight 2-Person Backpacking Tent"),
         ("هل المصباح الأمامي مقاوم للماء؟", "Rechargeable LED Headlamp 1200 lm"),
+        ("هل لوحة المفاتيح الميكانيكية لاسلكية؟", "75% Hot-Swap Mechanical Keyboard"),  # the keyboard, "of the keys"
+        ("Võng dã ngoại chịu được bao nhiêu cân?", "Packable Hammock with Tree Straps"),  # võng, not vòng (a ring)
     ],
 )
 async def test_the_product_a_buyer_describes_is_the_one_answered(
