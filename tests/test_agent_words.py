@@ -111,3 +111,28 @@ async def test_the_product_a_buyer_describes_is_the_one_answered(
     reply = await chat.turn(text)
     assert reply.intent == "product_question"
     assert title in reply.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Mekanik klavye kablosuz mu",  # tr: the particle "mu"
+        "คีย์บอร์ดแมคคานิคอลเป็นแบบไร้สายไหม",  # th: "ไหม"
+        "Apakah keyboard mekanik ini wireless",  # id: "apakah"
+        "هل لوحة المفاتيح الميكانيكية لاسلكية",  # ar: "هل"
+        "Механическая клавиатура беспроводная ли",  # ru: "ли"
+    ],
+)
+async def test_a_feature_asked_of_one_product_without_a_question_mark_is_a_product_question(
+    state: AppState, eval_store: int, text: str
+) -> None:
+    chat = await _chat(state, eval_store)
+    reply = await chat.turn(text)
+    assert reply.intent == "product_question"
+    assert "75% Hot-Swap Mechanical Keyboard" in reply.text
+
+
+@pytest.mark.parametrize("text", ["Ich suche eine kabellose Tastatur.", "我想买无线键盘", "หาคีย์บอร์ดไร้สายค่ะ"])
+async def test_looking_for_a_kind_of_product_is_still_a_search(state: AppState, eval_store: int, text: str) -> None:
+    chat = await _chat(state, eval_store)
+    assert (await chat.turn(text)).intent == "product_recommendation"

@@ -108,6 +108,19 @@ class Context:
             for start, word, lang in _cue_matcher(self.loc, list_name).spans(folded)
         )
 
+    @property
+    def asked(self) -> bool:
+        """Whether the message is a question: a question mark, or a question word or particle of its language,
+        which many buyers write without one (Thai "ไหม", Chinese "吗", Turkish "mı", Arabic "هل")."""
+        return any(mark in self.turn.text for mark in _QUESTION_MARKS) or self.cue("question")
+
+    @property
+    def ends_asking(self) -> bool:
+        """Whether the message ends as a question: its last mark a question mark, or a question word or particle
+        without one ("он прозрачный?", "โปร่งใสไหม")."""
+        text = self.turn.text.rstrip()
+        return text.endswith(_QUESTION_MARKS) or (not text.endswith((".", "!", "。", "！")) and self.cue("question"))
+
     def inside_a_product_word(self, word: str) -> bool:
         """Whether every time the message says `word` it is part of a longer word naming a kind of product ("배터리"
         in "보조배터리", a power bank; "バッテリー" in "モバイルバッテリー"): the product's name, not a question of it
@@ -138,6 +151,9 @@ class Context:
 
 # (language, word list) -> (the Locale it was built from, one matcher over that list and English's).
 _CUE_MATCHERS: dict[tuple[str, str], tuple[Locale, PhraseMatcher[str]]] = {}
+
+
+_QUESTION_MARKS = ("?", "？", "؟")
 
 
 def _cue_matcher(loc: Locale, list_name: str) -> PhraseMatcher[str]:
@@ -281,7 +297,7 @@ class OfflineEngine:
             return intent  # "crazy good quality", "der Wahnsinn": strong words, said in praise
         if ctx.cue("frustration") or ctx.cue("not_helpful"):
             ents = ctx.entities
-            asked = any(mark in ctx.turn.text for mark in ("?", "？", "؟"))
+            asked = ctx.asked
             known = ents.order_numbers or ents.bare_numbers or asked or ctx.turn.tools.verified
             # asked in its own words, or plainly asked ("where's my parcel?!") with no word of damage
             damage = "complaint" in ctx.prediction.keywords
@@ -350,7 +366,7 @@ class OfflineEngine:
             titles = await skills.mentioned_titles(ctx)
             orders = await ctx.turn.tools.list_orders()
             return "change_order" if any(skills.holds(o, t) for o in orders for t in titles[:3]) else intent
-        asked = any(mark in ctx.turn.text for mark in ("?", "？", "؟"))
+        asked = ctx.asked
         if intent != "change_order" or ctx.names_an_order() or not (asked or _asks_a_product_fact(ctx)):
             return intent
         titles = await skills.mentioned_titles(ctx)
@@ -400,7 +416,7 @@ class OfflineEngine:
         if titled and unclaimed:
             return "product_question"  # a product named by its title, and nothing else clearly asked
         one = bool(titled) or _names_one_product(ctx)
-        asked = any(mark in ctx.turn.text for mark in ("?", "？", "؟"))
+        asked = ctx.asked
         if one and asked and intent in _MISREAD and intent not in ctx.prediction.keywords and _no_order_in_sight(ctx):
             # "Sind die High-Rise Jeans dehnbar?", "is the clear magsafe case going to yellow?": a question about
             # one product, in no words of a complaint or an order, with no order in sight
@@ -412,7 +428,7 @@ class OfflineEngine:
             if featured or _asks_a_product_fact(ctx):
                 return "product_question"
         follow_up = state.product and state.last_intent in PRODUCT_INTENTS
-        asked = ctx.turn.text.rstrip().endswith(("?", "？", "؟"))
+        asked = ctx.ends_asking
         # "он прозрачный?" after the cases were shown: a question, not thanks in words of no thanks
         mistaken = (intent in _CONFUSABLE and (intent != "other" or asked)) or (intent == "feedback" and asked)
         unrelated = ents.country or ents.order_numbers or ents.bare_numbers or ents.email
