@@ -136,3 +136,36 @@ async def test_a_feature_asked_of_one_product_without_a_question_mark_is_a_produ
 async def test_looking_for_a_kind_of_product_is_still_a_search(state: AppState, eval_store: int, text: str) -> None:
     chat = await _chat(state, eval_store)
     assert (await chat.turn(text)).intent == "product_recommendation"
+
+
+def test_a_phrase_naming_a_kind_of_product_names_no_other_of_its_inner_words() -> None:
+    assert _read("Kafa lambası kaç lümen?", "tr").terms == ["headlamp"]  # a head lamp: no other lamp
+    assert "headphones" in _read("do you have bluetooth headphones?", "en").terms  # earbuds, or headphones
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        ("La gourde isotherme garde le froid combien de temps ?", "Insulated Stainless Water Bottle"),  # fr
+        ("กระบอกน้ำเก็บความเย็นได้นานแค่ไหน", "Insulated Stainless Water Bottle"),  # th: keeps cold how long
+        ("Kafa lambası kaç lümen?", "Rechargeable LED Headlamp 1200 lm"),  # tr: how many lumens
+    ],
+)
+async def test_a_quantity_or_a_duration_asked_of_one_product_is_a_product_question(
+    state: AppState, eval_store: int, text: str, title: str
+) -> None:
+    chat = await _chat(state, eval_store)
+    reply = await chat.turn(text)
+    assert reply.intent == "product_question"
+    assert title in reply.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Combien de temps pour recevoir la gourde isotherme ?", "How long does the insulated bottle take to arrive?"],
+)
+async def test_how_long_a_product_takes_to_arrive_is_still_a_delivery_question(
+    state: AppState, eval_store: int, text: str
+) -> None:
+    chat = await _chat(state, eval_store)
+    assert (await chat.turn(text)).intent == "delivery_time"

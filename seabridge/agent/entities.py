@@ -324,10 +324,13 @@ def extract(text: str, readers: list[Locale]) -> Entities:
     # the longest product words said: "kablosuz" (wireless) is not "kablo" (cable) and "giacca di jeans" is a
     # denim jacket, not a jacket and a pair of jeans; a phrase read as one plain word ("bluetooth headphones" as
     # earbuds) keeps its words' own meaning too
+    # ("kafa lambası" is a headlamp and says no other lamp: an inner word whose product the phrase's own name holds)
     found.terms += [
         t
         for a, b, t in named
-        if not any(x <= a and b <= y and y - x > b - a and (" " in u or folded[x:y].isalnum()) for x, y, u in named)
+        if not any(
+            x <= a and b <= y and y - x > b - a and (" " in u or folded[x:y].isalnum() or t in u) for x, y, u in named
+        )
     ]
     found.said_terms = list(dict.fromkeys((folded[a:b], t) for a, b, t in named))
     # a colour inside a longer product word is none: "ブルー" in "ブルートゥーススピーカー" (a Bluetooth speaker)

@@ -401,6 +401,8 @@ class OfflineEngine:
         intent, state, ents, tools = ctx.intent, ctx.state, ctx.entities, ctx.turn.tools
         if ents.measurements and "size_advice" in ctx.prediction.keywords and intent in PRODUCT_INTENTS:
             return "size_advice"  # "recommend me a size: waist 72"
+        if intent == "delivery_time" and _a_duration_of_the_product(ctx):
+            return "product_question"  # "la gourde isotherme garde le froid combien de temps ?"
         available = {"product_question", "product_recommendation"} & set(ctx.prediction.keywords)
         sized = ents.sizes or eu_sizes(ctx.turn.text)
         variant = sized and (available or ents.colors)  # "in black, size 42?": one variant asked for
@@ -425,7 +427,12 @@ class OfflineEngine:
         if intent == "product_recommendation" and one and asked and not searching and not state.product:
             # "¿el teclado mecánico es inalámbrico?": a feature of the one product named, not whether it is sold
             featured = tools.beyond_the_title(tuple(ents.product_terms)) or bool(ents.measurements)
-            if featured or _asks_a_product_fact(ctx):
+            # "Kafa lambası kaç lümen?", "กระบอกน้ำเก็บความเย็นได้นานแค่ไหน": a quantity or a duration asked of
+            # it, in no words of buying or delivery
+            quantity = (ctx.cue("ask_quantity") or "delivery_time" in ctx.prediction.keywords) and not (
+                ctx.cue("buy_verb") or ctx.cue("delivery_word")
+            )
+            if featured or quantity or _asks_a_product_fact(ctx):
                 return "product_question"
         follow_up = state.product and state.last_intent in PRODUCT_INTENTS
         asked = ctx.ends_asking
@@ -801,6 +808,18 @@ async def _asks_of_the_product(ctx: Context) -> bool:
         return False
     orders = await ctx.turn.tools.list_orders() if ctx.turn.tools.verified else []
     return not any(skills.holds(o, product.title) for o in orders)
+
+
+def _a_duration_of_the_product(ctx: Context) -> bool:
+    """A duration asked of one product named, in no words of delivery, shipping or an order and with no country
+    ("how long does the insulated bottle keep drinks cold?", "ไฟฉายคาดหัวใช้ได้นานแค่ไหน"): how long the product
+    does something, not how long it takes to arrive."""
+    ents, tools = ctx.entities, ctx.turn.tools
+    if ents.country or ents.order_numbers or ents.bare_numbers or ents.tracking_numbers or not ents.product_terms:
+        return False
+    if ctx.cue("delivery_word") or ctx.cue("order_word"):
+        return False
+    return bool(tools.title_matches(ctx.turn.text)) or _names_one_product(ctx)
 
 
 def _a_size_of_the_product_shown(ctx: Context, sizes: list[str]) -> bool:
