@@ -169,3 +169,41 @@ async def test_how_long_a_product_takes_to_arrive_is_still_a_delivery_question(
 ) -> None:
     chat = await _chat(state, eval_store)
     assert (await chat.turn(text)).intent == "delivery_time"
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "title"),
+    [
+        ("Tem colar com inicial?", "Qual o comprimento da corrente?", "Initial Letter Necklace"),  # pt
+        ("Rulman var mı? 608 lazım", "Paket kaç adet?", "608-2RS Deep Groove Ball Bearings"),  # tr
+        ("Shop có kính cường lực cho điện thoại không?", "Một hộp có mấy miếng?", "Screen Protector"),  # vi
+    ],
+)
+async def test_a_calm_question_right_after_a_list_is_about_the_product_shown_not_a_complaint(
+    state: AppState, eval_store: int, first: str, then: str, title: str
+) -> None:
+    chat = await _chat(state, eval_store)
+    assert (await chat.turn(first)).intent in ("product_recommendation", "product_question")
+    reply = await chat.turn(then)
+    assert reply.intent == "product_question"
+    assert title in reply.text
+
+
+async def test_an_angry_message_right_after_a_list_is_still_a_complaint(state: AppState, eval_store: int) -> None:
+    chat = await _chat(state, eval_store)
+    assert (await chat.turn("Tem colar de pérolas?")).intent == "product_recommendation"
+    assert (await chat.turn("Que absurdo, o colar que comprei quebrou em dois dias!")).intent == "complaint"
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "term"),
+    [
+        ("de", "Habt ihr Kreolen in Gold?", "hoop"),
+        ("de", "Ist die Thermoflasche spülmaschinenfest?", "bottle"),
+        ("it", "Il piumino ultraleggero si può lavare?", "down jacket"),
+        ("pt", "Tem colar com inicial?", "initial"),
+        ("ar", "عندكم حامل جوال للسيارة؟", "car"),
+    ],
+)
+def test_everyday_product_words(language: str, text: str, term: str) -> None:
+    assert term in _read(text, language).terms

@@ -438,6 +438,9 @@ class OfflineEngine:
         asked = ctx.ends_asking
         # "он прозрачный?" after the cases were shown: a question, not thanks in words of no thanks
         mistaken = (intent in _CONFUSABLE and (intent != "other" or asked)) or (intent == "feedback" and asked)
+        # "Qual o comprimento da corrente?" right after the necklaces: a question in no words of a complaint, not one
+        calm = not (ctx.cue("frustration") or ctx.cue("not_helpful") or ctx.cue("fails"))
+        mistaken = mistaken or (intent == "complaint" and asked and calm and _no_order_in_sight(ctx))
         unrelated = ents.country or ents.order_numbers or ents.bare_numbers or ents.email
         if follow_up and mistaken and intent not in ctx.prediction.keywords and not unrelated:
             return "product_question"  # "and how heavy is it?" about the product just discussed
