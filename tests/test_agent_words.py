@@ -207,3 +207,34 @@ async def test_an_angry_message_right_after_a_list_is_still_a_complaint(state: A
 )
 def test_everyday_product_words(language: str, text: str, term: str) -> None:
     assert term in _read(text, language).terms
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "do you have high waist leggings?",  # no jeans for "high"
+        "do you have a blue bike helmet?",  # no phone mount for "bike", no blue dress
+        "Seamless High-Waist Leggings: which size for waist 72, hips 95?",  # a draft product: not for sale
+        "Habt ihr einen Fahrradhelm in Blau?",
+    ],
+)
+async def test_a_kind_of_product_the_store_does_not_sell_finds_nothing_else(
+    state: AppState, eval_store: int, text: str
+) -> None:
+    chat = await _chat(state, eval_store)
+    reply = await chat.turn(text)
+    assert not reply.products, [p.title for p in reply.products]
+    assert "Jeans" not in reply.text and "Mount" not in reply.text
+
+
+async def test_a_kind_the_store_sells_with_a_word_it_does_not_know_still_finds_it(
+    state: AppState, eval_store: int
+) -> None:
+    chat = await _chat(state, eval_store)
+    reply = await chat.turn("do you have a shockproof case for a galaxy phone?")
+    assert reply.products and "Case" in reply.products[0].title
+
+
+def test_measurements_listed_with_commas_are_all_read() -> None:
+    assert _read("허리 72, 엉덩이 95예요", "ko").measurements == {"waist": 72.0, "hip": 95.0}
+    assert _read("waist 72,5 hips 95", "en").measurements == {"hip": 95.0}  # 72,5 is one number, not 72

@@ -11,11 +11,13 @@ could not rank at all.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from seabridge.agent.description import sentences
@@ -93,6 +95,9 @@ class SearchQuery:
     min_price: Decimal | None = None
     max_price: Decimal | None = None
     limit: int = 3
+    # found even when a kind named is one the store does not sell: a buyer's own words for an item they
+    # ordered ("the connector kit one" for the push-to-connect fittings kit), matched against their orders
+    loose: bool = False
 
     def arguments(self) -> dict[str, Any]:
         return {
@@ -101,6 +106,19 @@ class SearchQuery:
             "min_price": str(self.min_price) if self.min_price is not None else None,
             "max_price": str(self.max_price) if self.max_price is not None else None,
         }
+
+
+@functools.cache
+def kinds_of_products() -> frozenset[str]:
+    """The catalog words that name kinds of product in any shop ("leggings", "helmet"), as searched: the
+    English vocabulary's words for products, before its materials and the attributes buyers search by."""
+    text = (Path(__file__).parent / "vocabulary" / "en.toml").read_text(encoding="utf-8")
+    products, _, described = text.partition("# --- materials ---")
+    values = re.compile(r'^"[^"]+" = "([^"]+)"', re.MULTILINE)
+    attributes = {w for v in values.findall(described) for w in words(v)[-1:]}
+    # "2-person" says how many a tent sleeps, not what it is
+    kinds = {w for v in values.findall(products) if not v[:1].isdigit() for w in words(v)[-1:]}
+    return frozenset(kinds - attributes)
 
 
 # Title words that say how a product is sold, not what it is: the word before them is a kind too ("Brush Set")
@@ -289,6 +307,11 @@ class CatalogIndex:
             return []
         # the kind each term names is its last word ("down jacket", "o-ring"); "a gift set" names no kind
         wanted_kinds = self.kinds.intersection(ws[-1] for ws in named if ws and self._sold(ws)) - _PACKAGING
+        unsold = [ws[-1] for ws in named if ws and ws[-1] not in self.known and ws[-1] in kinds_of_products()]
+        if unsold and not (wanted_kinds or query.loose):
+            # "high waist leggings", "a blue bike helmet": a kind of product the store does not sell, whatever
+            # else the words describe (no jeans for "high", no phone mount for "bike")
+            return []
         # "a ring light": when a product's title holds every kind named, the words name that product together
         together = {id(d) for d in self.docs if len(wanted_kinds) > 1 and wanted_kinds <= d.fields["title"].keys()}
         if together:

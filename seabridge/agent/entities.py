@@ -41,7 +41,8 @@ _MEASURE = re.compile(
     re.IGNORECASE,
 )
 _FEET = re.compile(r"(\d)\s*(?:'|ft|feet|foot)\s*(\d{1,2})?\s*(?:\"|in|inches)?", re.IGNORECASE)
-_BARE_CM = re.compile(r"(?<![\d.,])(\d{2,3})(?![\d.,])")
+# a number of two or three digits, not part of a longer or decimal number ("72, hip 95" ends at the comma)
+_BARE_CM = re.compile(r"(?<!\d)(?<!\d[.,])(\d{2,3})(?!\d)(?![.,]\d)")
 _SIZE = re.compile(r"(?<![\w])(XXS|XS|S|M|L|XL|XXL|2XL|3XL)(?![\w])")
 _EU_SIZE = re.compile(r"(?<![\d])(3[4-9]|4[0-8])(?![\d])")
 _MONEY = re.compile(

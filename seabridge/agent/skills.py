@@ -16,7 +16,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from seabridge.agent import description
-from seabridge.agent.catalog import SearchQuery, words
+from seabridge.agent.catalog import SearchQuery, kinds_of_products, words
 from seabridge.agent.entities import eu_sizes
 from seabridge.agent.offline import ORDER_INTENTS, Context, ordinal
 from seabridge.agent.text import fold
@@ -200,7 +200,7 @@ async def mentioned_titles(ctx: Context) -> list[str]:
     catalog_words = [w for w in ents.latin_words if tools.knows(w)]
     terms = tuple(dict.fromkeys([*ents.product_terms, *catalog_words]))
     if terms:
-        titles += [p.title for p in await tools.search_products(SearchQuery(terms=terms, limit=8))]
+        titles += [p.title for p in await tools.search_products(SearchQuery(terms=terms, limit=8, loose=True))]
     return list(dict.fromkeys(titles))
 
 
@@ -701,6 +701,18 @@ async def _focus_product(ctx: Context) -> ProductView | None:
     return await _ordered_item(ctx)
 
 
+def _no_product(ctx: Context) -> None:
+    """No product found for the question: "which product?", unless the buyer named a kind of product the
+    store does not sell ("a size for the leggings" in a shop without leggings), which no name would find."""
+    tools = ctx.turn.tools
+    unsold = [t for t in ctx.entities.product_terms if (w := words(t)) and w[-1] in kinds_of_products()]
+    if unsold and not any(tools.knows(words(t)[-1]) for t in unsold):
+        ctx.say("products_none")
+        ctx.tried("searched the catalog: the kind of product named is not sold")
+        return
+    _ask(ctx, "product", "product_ask")
+
+
 def _told_apart(ctx: Context) -> int | None:
     """The one product of those just listed that the message tells apart by a word or number of its title
     alone ("2人用のは", "2인용은", "the cabin one"), if one is."""
@@ -787,7 +799,7 @@ _ASKED_ATTRIBUTES = (
 async def product_question(ctx: Context) -> None:
     product = await _focus_product(ctx)
     if product is None:
-        _ask(ctx, "product", "product_ask")
+        _no_product(ctx)
         return
     _clear_pending(ctx)
     ctx.products = [product]
@@ -953,7 +965,7 @@ async def size_advice(ctx: Context) -> None:
     state.measurements = {**state.measurements, **ctx.entities.measurements}
     product = await _focus_product(ctx)
     if product is None:
-        _ask(ctx, "product", "product_ask")
+        _no_product(ctx)
         return
     if not product.size_chart:
         _clear_pending(ctx)
