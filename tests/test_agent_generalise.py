@@ -927,3 +927,61 @@ async def test_a_fact_word_inside_a_product_name_asks_nothing(
     assert replies[0].intent == "product_recommendation" and len(replies[0].products) == 2
     assert replies[1].products[0].title != title
     assert replies[3].intent == "product_question" and replies[3].products[0].title == title
+
+
+def test_a_number_with_a_unit_in_cyrillic_is_no_order_number() -> None:
+    """ "на 240 Вт", "10000 мАч" name a version of a product; "1235 в пути" is still an order on its way."""
+    readers = [locales.load("ru"), locales.load("en")]
+    assert not extract("Можно поменять на версию 240 Вт?", readers).bare_numbers
+    assert not extract("Повербанк на 10000 мАч есть?", readers).bare_numbers
+    assert extract("Заказ 1235 в пути?", readers).bare_numbers == ["#1235"]
+
+
+@pytest.mark.parametrize(
+    "turns",
+    [
+        ("Добрый день", "Есть кабель USB-C?", "А можно поменять на версию 240 Вт?"),
+        ("Нужен кабель USB-C", "Можно ли поменять цвет оплётки?"),
+        ("Сколько стоит кабель USB-C?", "Сколько идёт доставка в Казахстан?", "Можно ли поменять цвет оплётки?"),
+        ("I need a usb-c cable", "How long does shipping to Canada take?", "Can I change the colour of the braid?"),
+    ],
+)
+async def test_changing_a_part_of_the_product_in_talk_is_no_order_change(
+    state: AppState, shop: int, turns: tuple[str, ...]
+) -> None:
+    """A change asked of the cable just discussed (another version, another braid), a delivery question in between
+    or not, is a question about that cable: no order is in sight, so nothing is handed over."""
+    chat = await _chat(state, shop)
+    replies = [await chat.turn(text) for text in turns]
+    last = replies[-1]
+    assert last.intent == "product_question" and not last.escalated, last.text
+    assert "Braided USB-C to USB-C Cable 100W" in last.text
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        ("Нужен чехол на айфон 15", "Clear MagSafe Case for iPhone"),  # "Нужен счёт" is an invoice, this is a case
+        ("Хочу термобутылку", "Insulated Stainless Water Bottle"),
+        ("Necesito un cable USB-C", "Braided USB-C to USB-C Cable 100W"),
+    ],
+)
+async def test_a_product_needed_is_a_search(state: AppState, shop: int, text: str, title: str) -> None:
+    reply = await (await _chat(state, shop)).turn(text)
+    assert reply.intent == "product_recommendation" and title in {p.title for p in reply.products}, reply.text
+
+
+@pytest.mark.parametrize(
+    "turns",
+    [
+        ("Здравствуйте", "Ищу ремешок для часов", "Его можно поменять самому без инструментов?"),
+        ("Ich suche ein Uhrenarmband", "Kann man es ohne Werkzeug wechseln?"),
+    ],
+)
+async def test_a_product_word_after_without_is_not_the_product_asked_of(
+    state: AppState, shop: int, turns: tuple[str, ...]
+) -> None:
+    """ "without tools" says what the buyer will not need: "it" is still the watch band just shown."""
+    chat = await _chat(state, shop)
+    replies = [await chat.turn(text) for text in turns]
+    assert replies[-1].intent == "product_question" and "Nylon Sport Loop Watch Band" in replies[-1].text

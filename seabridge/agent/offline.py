@@ -32,8 +32,9 @@ RETURN_INTENTS = frozenset({"return_policy", "return_request"})
 PRODUCT_INTENTS = frozenset({"product_question", "size_advice", "product_recommendation"})
 # Keywords too common to outweigh another intent ("my order", "hello", "exchange").
 _GENERIC = frozenset({"greeting", "order_status", "return_policy", "other"})
-# Guesses that a message naming a kind of product is about the product instead, unless their own words are used.
-_ASIDE = frozenset({"other", "discount", "payment_methods", "account", "greeting", "human_agent"})
+# Guesses that a message naming a kind of product is about the product instead, unless their own words are used
+# ("Нужен чехол на айфон" reads like "Нужен счёт", an invoice, until its word "счёт" is looked for).
+_ASIDE = frozenset({"other", "discount", "payment_methods", "account", "greeting", "human_agent", "invoice"})
 # Topics a follow-up question about a product is mistaken for ("how long does it extend?").
 _CONFUSABLE = frozenset({"delivery_time", "discount", "payment_methods", "return_policy", "shipping_cost", "other"})
 # Intents a message keeps even when it names a product's title.
@@ -800,9 +801,11 @@ def _a_size_of_the_product_shown(ctx: Context, sizes: list[str]) -> bool:
 def _about_the_product_shown(ctx: Context) -> bool:
     """A follow-up about the product just discussed, with no order in sight: no order number or order word,
     no order talked about in this conversation, and no word of cancelling. Changing "it" to another colour or
-    size then means choosing that variant, not changing a placed order."""
+    size then means choosing that variant, not changing a placed order. A question of what delivery costs or
+    takes in between keeps the product in talk ("how much to ship it to Kazakhstan?", then "can the braid be
+    another colour?")."""
     ents, state = ctx.entities, ctx.state
-    if not state.product or state.last_intent not in PRODUCT_INTENTS or state.order:
+    if not state.product or state.last_intent not in PRODUCT_INTENTS | COUNTRY_INTENTS or state.order:
         return False
     if ents.order_numbers or ents.bare_numbers or ctx.names_an_order():
         return False
