@@ -985,3 +985,43 @@ async def test_a_product_word_after_without_is_not_the_product_asked_of(
     chat = await _chat(state, shop)
     replies = [await chat.turn(text) for text in turns]
     assert replies[-1].intent == "product_question" and "Nylon Sport Loop Watch Band" in replies[-1].text
+
+
+@pytest.mark.parametrize(
+    ("email", "turns", "title"),
+    [
+        ("ptan@mail.example", ("我的订单到哪了？", "防水袋能完全泡在水里吗？"), "Waterproof Roll-Top Dry Bag"),
+        ("chihming.chen@example.org", ("我的订单怎么样了", "帐篷一个人能搭起来吗"), "4-Person Instant Cabin Tent"),
+        ("chiahao_lin85@example.org", ("我的包裹到了吗", "透明手机壳会发黄吗"), "Clear MagSafe Case for iPhone"),
+        (
+            "chihming.chen@example.org",
+            ("注文はどうなっていますか", "テントは一人で組み立てられますか"),
+            "4-Person Instant Cabin Tent",
+        ),
+    ],
+)
+async def test_a_question_asked_of_an_ordered_product_after_its_order_is_answered(
+    state: AppState, shop: int, email: str, turns: tuple[str, ...], title: str
+) -> None:
+    """Right after tracking, a Chinese or Japanese question that asks something of the product ordered (can it
+    be soaked, can one person pitch it, does it go yellow) in no words of a known fact is about that product, not
+    its order again, nor a search of its kind."""
+    chat = await _chat(state, shop, email)
+    replies = [await chat.turn(text) for text in turns]
+    assert replies[-1].intent == "product_question" and title in replies[-1].text, replies[-1].text
+
+
+@pytest.mark.parametrize(
+    ("email", "turns"),
+    [
+        ("chihming.chen@example.org", ("我的订单怎么样了", "那帐篷呢")),  # "and the tent?"
+        ("weiling.lim@example.com", ("我的订单到哪了", "买遮阳帽的那个")),  # "the one with the sun hat"
+        ("atan@example.com", ("我的订单到哪了", "那充电器呢？")),
+    ],
+)
+async def test_a_product_named_with_little_else_after_an_order_question_follows_it_up(
+    state: AppState, shop: int, email: str, turns: tuple[str, ...]
+) -> None:
+    chat = await _chat(state, shop, email)
+    replies = [await chat.turn(text) for text in turns]
+    assert replies[-1].intent == "order_status", replies[-1].text

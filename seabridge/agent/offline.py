@@ -455,7 +455,10 @@ class OfflineEngine:
             only_kinds = all(tools.names_a_kind(t) for t in ents.product_terms)  # "tents", not "a laptop sleeve"
             asked_of = _asks_an_attribute(ctx) or _asks_a_product_fact(ctx)
             count = tools.kind_count(tuple(ents.product_terms)) if only_kinds else 0
-            choice = only_kinds and not asked_of and count > 1
+            # right after the buyer's order was talked about, "帐篷一个人能搭起来吗" (can one person pitch the tent?)
+            # asks of the tent they ordered, not which tents there are
+            in_order_talk = bool(state.order) and state.last_intent in ORDER_INTENTS
+            choice = only_kinds and not asked_of and count > 1 and not in_order_talk
             # "is the denim jacket made of cotton?", "デニムジャケットは他の色も?": a fact of the one product named
             one = only_kinds and count == 1 and _asks_a_product_fact(ctx)
             searching = (searching or choice) and not one
@@ -494,7 +497,10 @@ class OfflineEngine:
             return intent  # "what colours does the jacket come in?", "I'd like to buy the headphones too, ...?"
         if not (asked or follow_up) or not turn.tools.verified:
             return intent
-        short = len(tokens(fold(turn.text))) <= 8 or any(is_unspaced(c) for c in turn.text[:40])
+        unspaced = any(is_unspaced(c) for c in turn.text[:40])
+        # a follow-up names the product and little else ("y la chamarra de mezclilla?", "那帐篷呢？"); a message in
+        # Chinese or Japanese is one token, so what it says beyond the product words is counted in characters
+        short = _names_little_else(ctx) if unspaced else len(tokens(fold(turn.text))) <= 8
         # a complaint, thanks or a greeting in its own words stays one; a guess at one with no such words gives
         # way to a short follow-up naming an ordered item ("y la chamarra de mezclilla?")
         claimed = intent in ctx.prediction.keywords or ctx.cue("frustration")
@@ -879,6 +885,26 @@ def _names_an_attribute(ctx: Context) -> bool:
         ctx.cue(name)
         for name in ("ask_warranty", "ask_compatibility", "ask_care", "ask_battery", "ask_included", "ask_load")
     )
+
+
+# What a follow-up in Chinese or Japanese says around the product it names: demonstratives, particles, "how about",
+# "mine", "the one I bought" ("那个帐篷呢？", "我买的帐篷怎么样了", "テントは？")
+_FOLLOW_UP_FILLER = re.compile(
+    r"怎么样|怎样|如何|还有|那个|这个|你们|[那这呢吗嘛的了啊呀吧么我和跟也个件款买订]|[はがをのもかねよ]|\W"
+)
+
+
+def _names_little_else(ctx: Context) -> bool:
+    """Whether an unspaced message says at most two characters beyond the product words it names: "那帐篷呢？"
+    (and the tent?) follows an order question up; "帐篷一个人能搭起来吗" (can one person pitch the tent?) asks
+    something of the tent itself, as a longer message does in a spaced language."""
+    if not ctx.folded:
+        ctx.folded = fold(ctx.turn.text)
+    rest = ctx.folded
+    for said, _ in sorted(ctx.entities.said_terms, key=lambda st: -len(st[0])):
+        rest = rest.replace(said, " ")
+    rest = _FOLLOW_UP_FILLER.sub("", rest)
+    return len(rest) <= 2
 
 
 def _bare_answer(ctx: Context) -> bool:
