@@ -1025,3 +1025,56 @@ async def test_a_product_named_with_little_else_after_an_order_question_follows_
     chat = await _chat(state, shop, email)
     replies = [await chat.turn(text) for text in turns]
     assert replies[-1].intent == "order_status", replies[-1].text
+
+
+@pytest.mark.parametrize(
+    ("email", "text", "title"),
+    [
+        ("valeriah@example.net", "¿El ratón inalámbrico hace ruido al hacer clic?", "Silent Wireless Mouse"),
+        ("valeriah@example.net", "¿La bolsa estanca se puede sumergir por completo?", "Waterproof Roll-Top Dry Bag"),
+        ("valeriah@example.net", "Hola, ¿la paleta de sombras tiene brillos?", "12-Pan Eyeshadow Palette"),
+        ("fromano@example.org", "La sacca stagna si può immergere completamente?", "Waterproof Roll-Top Dry Bag"),
+        ("fromano@example.org", "Les rideaux occultants bloquent-ils toute la lumière ?", "Blackout Thermal Curtains"),
+        (None, "A bolsa estanque pode ficar debaixo d'água?", "Waterproof Roll-Top Dry Bag"),
+    ],
+)
+async def test_a_question_opening_with_the_product_asks_its_facts(
+    state: AppState, shop: int, email: str | None, text: str, title: str
+) -> None:
+    """A question whose subject is "the dry bag" presupposes the product: its facts, not a list of bags, and not
+    an order of the buyer's (the buyers here have orders)."""
+    reply = await (await _chat(state, shop, email)).turn(text)
+    assert reply.intent == "product_question" and title in reply.text, reply.text
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("¿Venden bolsas estancas?", "product_recommendation"),  # whether there are any: no article
+        ("¿El pedido de la batería externa cuándo llega?", "order_status"),  # an order named
+    ],
+)
+async def test_a_question_without_the_article_or_about_an_order_keeps_its_intent(
+    state: AppState, shop: int, text: str, intent: str
+) -> None:
+    reply = await (await _chat(state, shop, "valeriah@example.net")).turn(text)
+    assert reply.intent == intent, reply.text
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        ("¿La pulsera de tenis de plata se engancha con la ropa?", "Sterling Silver Tennis Bracelet"),  # not sneakers
+        ("¿El cargador de 65 vatios sirve para cargar un portátil?", "65W GaN USB-C Charger"),  # not the 20W one
+    ],
+)
+async def test_a_product_described_in_the_buyers_words_is_found(
+    state: AppState, shop: int, text: str, title: str
+) -> None:
+    reply = await (await _chat(state, shop)).turn(text)
+    assert reply.intent == "product_question" and title in reply.text, reply.text
+
+
+def test_a_power_said_in_words_is_the_model_mark() -> None:
+    assert "65w" in extract("Зарядка на 65 ватт подойдёт?", [locales.load("ru"), locales.load("en")]).latin_words
+    assert "65w" in extract("65瓦的充电器能给笔记本充电吗", [locales.load("zh"), locales.load("en")]).latin_words

@@ -58,6 +58,8 @@ _LATIN_WORD = re.compile(r"(?<![a-z0-9])(?:[a-z]+|[a-z0-9]*(?:[a-z][0-9]|[0-9][a
 _WITHOUT = re.compile(
     r"(?:(?<!\w)(?:without|no need for|без|sin|sans|ohne|senza|sem|tanpa|bez|بدون|khong can)|不用|无需|不需要|无须)\s*$"
 )
+# a power in words after its number: "65 vatios", "65 ватт", "65瓦" are the "65W" of a title
+_MARKS = re.compile(r"(?<![\d.,])(\d{1,5})\s*(vatios?|watts?|watios?|ватт\w*|вт|瓦|ワット|와트)(?![a-zа-я])")
 _KG = ("kg", "кг", "公斤", "キロ", "㎏", "กก", "กิโล", "킬로", "키로", "كغ", "كيلو")
 _LB = ("lb", "lbs", "pound", "pounds", "фунт")
 _IN = ("in", "inch", "inches", "дюйм", '"')
@@ -350,6 +352,8 @@ def extract(text: str, readers: list[Locale]) -> Entities:
         if (len(m.group(0)) >= 3 or not m.group(0).isalpha())
         and not any(a <= m.start() and m.end() <= b for a, b in phrases)
     ]
+    # a power said in words ("65 vatios", "на 65 ватт", "65瓦"): the model mark a title holds ("65W")
+    found.latin_words += [f"{n}w" for n, _ in _MARKS.findall(folded) if f"{n}w" not in found.latin_words]
     return found
 
 

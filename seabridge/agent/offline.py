@@ -42,8 +42,12 @@ _KEEP_OVER_TITLE = frozenset(
     {"product_question", "product_recommendation", "size_advice", "complaint", "human_agent", "feedback", "discount"}
     | ORDER_INTENTS
 )
+# Topics whose words a question about a product does not use: an order, its delivery, a complaint, a return.
+_NOT_OF_A_PRODUCT = ORDER_INTENTS | {"delivery_time", "complaint", "return_policy", "refund_status"}
 # Guesses a question about one product is mistaken for when it uses no words of theirs ("does it shed?").
-_MISREAD = frozenset({"complaint", "order_status", "return_policy", "delivery_time", "refund_status"})
+_MISREAD = frozenset(
+    {"complaint", "order_status", "return_policy", "delivery_time", "refund_status", "payment_problem"}
+)
 # What a buyer says after an order answer that is not about another order, even naming a product.
 _OWN_TOPICS = frozenset({"complaint", "feedback", "greeting"})
 # Requests whose answer holds no one's personal data: another person named in them ("a gift for someone
@@ -402,7 +406,9 @@ class OfflineEngine:
             return "product_question"  # a product named by its title, and nothing else clearly asked
         one = bool(titled) or _names_one_product(ctx)
         asked = any(mark in ctx.turn.text for mark in ("?", "？", "؟"))
-        if one and asked and intent in _MISREAD and intent not in ctx.prediction.keywords and _no_order_in_sight(ctx):
+        # "¿El despertador con luz simula el amanecer?": the article presupposes the product, whoever asks
+        presupposed = (one and _no_order_in_sight(ctx)) or named_in_a_definite_question(ctx)
+        if asked and intent in _MISREAD and intent not in ctx.prediction.keywords and presupposed:
             # "Sind die High-Rise Jeans dehnbar?", "is the clear magsafe case going to yellow?": a question about
             # one product, in no words of a complaint or an order, with no order in sight
             return "product_question"
@@ -412,6 +418,10 @@ class OfflineEngine:
             featured = tools.beyond_the_title(tuple(ents.product_terms)) or bool(ents.measurements)
             if featured or _asks_a_product_fact(ctx):
                 return "product_question"
+        if intent == "product_recommendation" and asked and not searching and named_in_a_definite_question(ctx):
+            # "¿El ratón inalámbrico hace ruido al hacer clic?": the mouse there is, asked of; a search asks whether
+            # there are any ("¿tienen ratones inalámbricos?")
+            return "product_question"
         follow_up = state.product and state.last_intent in PRODUCT_INTENTS
         asked = ctx.turn.text.rstrip().endswith(("?", "？", "؟"))
         # "он прозрачный?" after the cases were shown: a question, not thanks in words of no thanks
@@ -435,7 +445,9 @@ class OfflineEngine:
             # "una pregunta sobre el vestido cruzado de flores: ¿tiene forro?"; a lone kind's word may be another
             # product's ("suporte" is a stand, the bike mount's too), so it is searched for
             described = bool(titled) or tools.names_one(tuple(ents.product_terms), described=True)
-            if state.product or (described and asked and _no_order_in_sight(ctx) and not ctx.cue("buy_verb")):
+            # a buyer with orders asking "¿el vestido cruzado de flores tiene forro?" with the article: the dress
+            unordered = _no_order_in_sight(ctx) or named_in_a_definite_question(ctx)
+            if state.product or (described and asked and unordered and not ctx.cue("buy_verb")):
                 return "product_question"
             return "product_recommendation"  # "a mechanical keyboard?"
         guessed = intent not in ctx.prediction.keywords and intent in _CONFUSABLE | {"refund_status"}
@@ -449,16 +461,19 @@ class OfflineEngine:
             return "product_question"  # "which do you advise, the X or the Y: what are they made of?": named, a fact
         if intent == "product_question" and not (state.product or asks_a_fact) and named:
             # "do you have waterproof speakers?" is a search; "how many watts is the charger?" asks a fact
+            # right after the buyer's order was talked about, "帐篷一个人能搭起来吗" (can one person pitch the tent?)
+            # asks of the tent they ordered, not which tents there are
+            in_order_talk = bool(state.order) and state.last_intent in ORDER_INTENTS
+            # "¿La bolsa estanca se puede sumergir?": the article presupposes the one bag meant
+            the_one = in_order_talk or named_in_a_definite_question(ctx)
             searching = "product_recommendation" in ctx.prediction.keywords
-            searching = searching or dict(ctx.prediction.ranked).get("product_recommendation", 0.0) >= 0.2
+            close = dict(ctx.prediction.ranked).get("product_recommendation", 0.0) >= 0.2
+            searching = searching or (close and not the_one)
             # "what tents are there?": a kind with a choice in it, and no fact of one asked, is a search
             only_kinds = all(tools.names_a_kind(t) for t in ents.product_terms)  # "tents", not "a laptop sleeve"
             asked_of = _asks_an_attribute(ctx) or _asks_a_product_fact(ctx)
             count = tools.kind_count(tuple(ents.product_terms)) if only_kinds else 0
-            # right after the buyer's order was talked about, "帐篷一个人能搭起来吗" (can one person pitch the tent?)
-            # asks of the tent they ordered, not which tents there are
-            in_order_talk = bool(state.order) and state.last_intent in ORDER_INTENTS
-            choice = only_kinds and not asked_of and count > 1 and not in_order_talk
+            choice = only_kinds and not asked_of and count > 1 and not the_one
             # "is the denim jacket made of cotton?", "デニムジャケットは他の色も?": a fact of the one product named
             one = only_kinds and count == 1 and _asks_a_product_fact(ctx)
             searching = (searching or choice) and not one
@@ -860,6 +875,35 @@ def _no_order_in_sight(ctx: Context) -> bool:
     if state.last_intent in ORDER_INTENTS or ctx.cue("frustration"):
         return False
     return not ctx.turn.tools.verified or state.last_intent in PRODUCT_INTENTS
+
+
+# A definite article opening a question or its clause, in the languages whose questions may open with their subject
+# ("¿El ratón ...?", "Hola, ¿la mochila ...?", "La lampe ...?", "A mochila ...?"), or a clause of "whether" ("quería
+# saber si la mochila ..."), after an "and" ("¿Y la hamaca ...?"); then up to four words to a product word
+_DEFINITE_OPENING = re.compile(
+    r"(?:^|[,.!?¿¡:;]|\b(?:si|se|que|che|if)\s)\s*(?:(?:y|e|et)\s+)?"
+    r"(?:el|la|los|las|le|les|l'|il|lo|gli|i|o|a|os|as)(?:\s+|(?<=')(?=\w))((?:[^\W\d_][\w'-]*\s*){1,4})",
+    re.IGNORECASE,
+)
+
+
+def named_in_a_definite_question(ctx: Context) -> bool:
+    """Whether a question opens with a definite article and a product word ("¿La bolsa estanca se puede sumergir?",
+    "Les rideaux occultants bloquent-ils toute la lumière ?") and names no order: the article presupposes the
+    product, so its facts are asked, not whether the store has one; nor is it an order of the buyer's."""
+    ents = ctx.entities
+    if not ents.product_terms or ents.order_numbers or ents.bare_numbers or ents.tracking_numbers:
+        return False
+    if ctx.loc.code not in ("es", "pt", "it", "fr") or not any(m in ctx.turn.text for m in ("?", "？")):
+        return False
+    if ctx.names_an_order() or _buys_anew(ctx) or set(ctx.prediction.keywords) & _NOT_OF_A_PRODUCT:
+        return False  # "¿la mochila que pedí ya se envió?" asks after an order in its words
+    said = [w for w, _ in ents.said_terms]
+    for opening in _DEFINITE_OPENING.finditer(ctx.turn.text):
+        words_after = fold(opening.group(1)).split()
+        if any(word.startswith(s) or s.startswith(word) for word in words_after for s in said if len(word) >= 3):
+            return True
+    return False
 
 
 def _buys_anew(ctx: Context) -> bool:
