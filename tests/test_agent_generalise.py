@@ -1078,3 +1078,21 @@ async def test_a_product_described_in_the_buyers_words_is_found(
 def test_a_power_said_in_words_is_the_model_mark() -> None:
     assert "65w" in extract("Зарядка на 65 ватт подойдёт?", [locales.load("ru"), locales.load("en")]).latin_words
     assert "65w" in extract("65瓦的充电器能给笔记本充电吗", [locales.load("zh"), locales.load("en")]).latin_words
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        ("Quería preguntar por el anillo fino para apilar, ¿se oscurece?", "Minimalist Stacking Ring"),
+        ("Hola, pienso comprar la lámpara solar para acampar, ¿cuántas horas dura?", "Solar Camping Lantern"),
+        ("Me gustaría comprar el saco de dormir, pero antes quiero saber si abriga", "Down Mummy Sleeping Bag"),
+        ("¿El soporte magnético para la rejilla del coche sujeta bien el móvil?", "MagSafe Car Vent Mount"),
+    ],
+)  # fmt: skip
+async def test_a_product_asked_about_in_a_buyers_own_words_is_named(
+    state: AppState, shop: int, text: str, title: str
+) -> None:
+    """A buyer with orders asks of one product, named in their words (the ring "to stack", a "solar lamp" for
+    camping) and framed as a question about it or a wish to buy it: that product's facts, nothing handed over."""
+    reply = await (await _chat(state, shop, "marta.sanchez@example.org")).turn(text)
+    assert reply.intent == "product_question" and not reply.escalated and title in reply.text, reply.text

@@ -321,6 +321,15 @@ class OfflineEngine:
             return "product_question"  # "can the strap of the watch be changed?" while talking about products
         if intent in human_only and _about_the_product_shown(ctx):
             return "product_question"  # "can I get it in another colour?" right after the product was shown
+        if (
+            intent in human_only
+            and intent not in prediction.keywords
+            and ctx.entities.product_terms
+            and _buys_anew(ctx)
+        ):
+            # "me gustaría comprar el saco de dormir, pero antes quiero saber si abriga": a product to buy, in no
+            # words of a change or a cancellation, is no placed order to hand over
+            return "product_question"
         if intent not in human_only or intent in prediction.keywords or intent != prediction.intent:
             return intent
         swap = len(ctx.entities.sizes) >= 2  # "the L instead of the XXL": sizes named to change, not to choose
@@ -879,10 +888,15 @@ def _no_order_in_sight(ctx: Context) -> bool:
 
 # A definite article opening a question or its clause, in the languages whose questions may open with their subject
 # ("¿El ratón ...?", "Hola, ¿la mochila ...?", "La lampe ...?", "A mochila ...?"), or a clause of "whether" ("quería
-# saber si la mochila ..."), after an "and" ("¿Y la hamaca ...?"); then up to four words to a product word
+# saber si la mochila ..."), after an "and" ("¿Y la hamaca ...?"), or the thing a question is about ("quería
+# preguntar por el anillo ...", "una duda sobre la mochila", "une question sur le sac", "una domanda sulla borsa");
+# then up to four words to a product word
 _DEFINITE_OPENING = re.compile(
-    r"(?:^|[,.!?¿¡:;]|\b(?:si|se|que|che|if)\s)\s*(?:(?:y|e|et)\s+)?"
-    r"(?:el|la|los|las|le|les|l'|il|lo|gli|i|o|a|os|as)(?:\s+|(?<=')(?=\w))((?:[^\W\d_][\w'-]*\s*){1,4})",
+    r"(?:(?:^|[,.!?¿¡:;]|\b(?:si|se|que|che|if)\s)\s*(?:(?:y|e|et)\s+)?"
+    r"|\b(?:pregunt\w*|duda|consulta|question|domanda|pergunta|d[uú]vida)\s+(?:por|sobre|acerca\s+de|sur|su|de)\s+)"
+    r"(?:el|la|los|las|le|les|l'|il|lo|gli|i|o|a|os|as)(?:\s+|(?<=')(?=\w))((?:[^\W\d_][\w'-]*\s*){1,4})"
+    r"|\b(?:pregunt\w*|duda|consulta|domanda|pergunta|d[uú]vida)\s+(?:del|sul|sulla|sullo|sui|sulle|do|da|dos|das)\s+"
+    r"((?:[^\W\d_][\w'-]*\s*){1,4})",
     re.IGNORECASE,
 )
 
@@ -900,7 +914,7 @@ def named_in_a_definite_question(ctx: Context) -> bool:
         return False  # "¿la mochila que pedí ya se envió?" asks after an order in its words
     said = [w for w, _ in ents.said_terms]
     for opening in _DEFINITE_OPENING.finditer(ctx.turn.text):
-        words_after = fold(opening.group(1)).split()
+        words_after = fold(opening.group(1) or opening.group(2)).split()
         if any(word.startswith(s) or s.startswith(word) for word in words_after for s in said if len(word) >= 3):
             return True
     return False
