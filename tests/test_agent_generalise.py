@@ -1096,3 +1096,20 @@ async def test_a_product_asked_about_in_a_buyers_own_words_is_named(
     camping) and framed as a question about it or a wish to buy it: that product's facts, nothing handed over."""
     reply = await (await _chat(state, shop, "marta.sanchez@example.org")).turn(text)
     assert reply.intent == "product_question" and not reply.escalated and title in reply.text, reply.text
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        ("¿Vale la pena el reloj inteligente para correr?", "AMOLED Fitness Smart Watch"),
+        ("¿Sirve la almohadilla autoinflable para dormir en la nieve?", "Self-Inflating Camping Pad"),
+        ("¿Tienen el jersey de merino en burdeos?", "Merino Wool Crewneck Sweater"),
+    ],
+)
+async def test_a_product_after_the_verb_of_a_question_is_the_one_asked_of(
+    state: AppState, shop: int, text: str, title: str
+) -> None:
+    """ "¿Vale la pena el reloj ...?", "¿Tienen el jersey ... en burdeos?": the verb first, then the product with
+    its article; that product's facts or variant, not a list of its kind."""
+    reply = await (await _chat(state, shop, "pablo.jimenez@mail.example")).turn(text)
+    assert reply.intent == "product_question" and title in reply.text, reply.text

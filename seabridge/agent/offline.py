@@ -888,11 +888,12 @@ def _no_order_in_sight(ctx: Context) -> bool:
 
 # A definite article opening a question or its clause, in the languages whose questions may open with their subject
 # ("¿El ratón ...?", "Hola, ¿la mochila ...?", "La lampe ...?", "A mochila ...?"), or a clause of "whether" ("quería
-# saber si la mochila ..."), after an "and" ("¿Y la hamaca ...?"), or the thing a question is about ("quería
+# saber si la mochila ..."), after an "and" ("¿Y la hamaca ...?"), after the verb ("¿Vale la pena el reloj ...?",
+# "¿Es impermeable la mochila?"), or the thing a question is about ("quería
 # preguntar por el anillo ...", "una duda sobre la mochila", "une question sur le sac", "una domanda sulla borsa");
 # then up to four words to a product word
 _DEFINITE_OPENING = re.compile(
-    r"(?:(?:^|[,.!?¿¡:;]|\b(?:si|se|que|che|if)\s)\s*(?:(?:y|e|et)\s+)?"
+    r"(?:(?:^|[,.!?¿¡:;]|\b(?:si|se|que|che|if)\s)\s*(?:(?:y|e|et)\s+)?(?:[^\W\d_]+\s+){0,2}?"
     r"|\b(?:pregunt\w*|duda|consulta|question|domanda|pergunta|d[uú]vida)\s+(?:por|sobre|acerca\s+de|sur|su|de)\s+)"
     r"(?:el|la|los|las|le|les|l'|il|lo|gli|i|o|a|os|as)(?:\s+|(?<=')(?=\w))((?:[^\W\d_][\w'-]*\s*){1,4})"
     r"|\b(?:pregunt\w*|duda|consulta|domanda|pergunta|d[uú]vida)\s+(?:del|sul|sulla|sullo|sui|sulle|do|da|dos|das)\s+"
