@@ -927,3 +927,189 @@ async def test_a_fact_word_inside_a_product_name_asks_nothing(
     assert replies[0].intent == "product_recommendation" and len(replies[0].products) == 2
     assert replies[1].products[0].title != title
     assert replies[3].intent == "product_question" and replies[3].products[0].title == title
+
+
+def test_a_number_with_a_unit_in_cyrillic_is_no_order_number() -> None:
+    """ "на 240 Вт", "10000 мАч" name a version of a product; "1235 в пути" is still an order on its way."""
+    readers = [locales.load("ru"), locales.load("en")]
+    assert not extract("Можно поменять на версию 240 Вт?", readers).bare_numbers
+    assert not extract("Повербанк на 10000 мАч есть?", readers).bare_numbers
+    assert extract("Заказ 1235 в пути?", readers).bare_numbers == ["#1235"]
+
+
+@pytest.mark.parametrize(
+    "turns",
+    [
+        ("Добрый день", "Есть кабель USB-C?", "А можно поменять на версию 240 Вт?"),
+        ("Нужен кабель USB-C", "Можно ли поменять цвет оплётки?"),
+        ("Сколько стоит кабель USB-C?", "Сколько идёт доставка в Казахстан?", "Можно ли поменять цвет оплётки?"),
+        ("I need a usb-c cable", "How long does shipping to Canada take?", "Can I change the colour of the braid?"),
+    ],
+)
+async def test_changing_a_part_of_the_product_in_talk_is_no_order_change(
+    state: AppState, shop: int, turns: tuple[str, ...]
+) -> None:
+    """A change asked of the cable just discussed (another version, another braid), a delivery question in between
+    or not, is a question about that cable: no order is in sight, so nothing is handed over."""
+    chat = await _chat(state, shop)
+    replies = [await chat.turn(text) for text in turns]
+    last = replies[-1]
+    assert last.intent == "product_question" and not last.escalated, last.text
+    assert "Braided USB-C to USB-C Cable 100W" in last.text
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        ("Нужен чехол на айфон 15", "Clear MagSafe Case for iPhone"),  # "Нужен счёт" is an invoice, this is a case
+        ("Хочу термобутылку", "Insulated Stainless Water Bottle"),
+        ("Necesito un cable USB-C", "Braided USB-C to USB-C Cable 100W"),
+    ],
+)
+async def test_a_product_needed_is_a_search(state: AppState, shop: int, text: str, title: str) -> None:
+    reply = await (await _chat(state, shop)).turn(text)
+    assert reply.intent == "product_recommendation" and title in {p.title for p in reply.products}, reply.text
+
+
+@pytest.mark.parametrize(
+    "turns",
+    [
+        ("Здравствуйте", "Ищу ремешок для часов", "Его можно поменять самому без инструментов?"),
+        ("Ich suche ein Uhrenarmband", "Kann man es ohne Werkzeug wechseln?"),
+    ],
+)
+async def test_a_product_word_after_without_is_not_the_product_asked_of(
+    state: AppState, shop: int, turns: tuple[str, ...]
+) -> None:
+    """ "without tools" says what the buyer will not need: "it" is still the watch band just shown."""
+    chat = await _chat(state, shop)
+    replies = [await chat.turn(text) for text in turns]
+    assert replies[-1].intent == "product_question" and "Nylon Sport Loop Watch Band" in replies[-1].text
+
+
+@pytest.mark.parametrize(
+    ("email", "turns", "title"),
+    [
+        ("ptan@mail.example", ("我的订单到哪了？", "防水袋能完全泡在水里吗？"), "Waterproof Roll-Top Dry Bag"),
+        ("chihming.chen@example.org", ("我的订单怎么样了", "帐篷一个人能搭起来吗"), "4-Person Instant Cabin Tent"),
+        ("chiahao_lin85@example.org", ("我的包裹到了吗", "透明手机壳会发黄吗"), "Clear MagSafe Case for iPhone"),
+        (
+            "chihming.chen@example.org",
+            ("注文はどうなっていますか", "テントは一人で組み立てられますか"),
+            "4-Person Instant Cabin Tent",
+        ),
+    ],
+)
+async def test_a_question_asked_of_an_ordered_product_after_its_order_is_answered(
+    state: AppState, shop: int, email: str, turns: tuple[str, ...], title: str
+) -> None:
+    """Right after tracking, a Chinese or Japanese question that asks something of the product ordered (can it
+    be soaked, can one person pitch it, does it go yellow) in no words of a known fact is about that product, not
+    its order again, nor a search of its kind."""
+    chat = await _chat(state, shop, email)
+    replies = [await chat.turn(text) for text in turns]
+    assert replies[-1].intent == "product_question" and title in replies[-1].text, replies[-1].text
+
+
+@pytest.mark.parametrize(
+    ("email", "turns"),
+    [
+        ("chihming.chen@example.org", ("我的订单怎么样了", "那帐篷呢")),  # "and the tent?"
+        ("weiling.lim@example.com", ("我的订单到哪了", "买遮阳帽的那个")),  # "the one with the sun hat"
+        ("atan@example.com", ("我的订单到哪了", "那充电器呢？")),
+    ],
+)
+async def test_a_product_named_with_little_else_after_an_order_question_follows_it_up(
+    state: AppState, shop: int, email: str, turns: tuple[str, ...]
+) -> None:
+    chat = await _chat(state, shop, email)
+    replies = [await chat.turn(text) for text in turns]
+    assert replies[-1].intent == "order_status", replies[-1].text
+
+
+@pytest.mark.parametrize(
+    ("email", "text", "title"),
+    [
+        ("valeriah@example.net", "¿El ratón inalámbrico hace ruido al hacer clic?", "Silent Wireless Mouse"),
+        ("valeriah@example.net", "¿La bolsa estanca se puede sumergir por completo?", "Waterproof Roll-Top Dry Bag"),
+        ("valeriah@example.net", "Hola, ¿la paleta de sombras tiene brillos?", "12-Pan Eyeshadow Palette"),
+        ("fromano@example.org", "La sacca stagna si può immergere completamente?", "Waterproof Roll-Top Dry Bag"),
+        ("fromano@example.org", "Les rideaux occultants bloquent-ils toute la lumière ?", "Blackout Thermal Curtains"),
+        (None, "A bolsa estanque pode ficar debaixo d'água?", "Waterproof Roll-Top Dry Bag"),
+    ],
+)
+async def test_a_question_opening_with_the_product_asks_its_facts(
+    state: AppState, shop: int, email: str | None, text: str, title: str
+) -> None:
+    """A question whose subject is "the dry bag" presupposes the product: its facts, not a list of bags, and not
+    an order of the buyer's (the buyers here have orders)."""
+    reply = await (await _chat(state, shop, email)).turn(text)
+    assert reply.intent == "product_question" and title in reply.text, reply.text
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("¿Venden bolsas estancas?", "product_recommendation"),  # whether there are any: no article
+        ("¿El pedido de la batería externa cuándo llega?", "order_status"),  # an order named
+    ],
+)
+async def test_a_question_without_the_article_or_about_an_order_keeps_its_intent(
+    state: AppState, shop: int, text: str, intent: str
+) -> None:
+    reply = await (await _chat(state, shop, "valeriah@example.net")).turn(text)
+    assert reply.intent == intent, reply.text
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        ("¿La pulsera de tenis de plata se engancha con la ropa?", "Sterling Silver Tennis Bracelet"),  # not sneakers
+        ("¿El cargador de 65 vatios sirve para cargar un portátil?", "65W GaN USB-C Charger"),  # not the 20W one
+    ],
+)
+async def test_a_product_described_in_the_buyers_words_is_found(
+    state: AppState, shop: int, text: str, title: str
+) -> None:
+    reply = await (await _chat(state, shop)).turn(text)
+    assert reply.intent == "product_question" and title in reply.text, reply.text
+
+
+def test_a_power_said_in_words_is_the_model_mark() -> None:
+    assert "65w" in extract("Зарядка на 65 ватт подойдёт?", [locales.load("ru"), locales.load("en")]).latin_words
+    assert "65w" in extract("65瓦的充电器能给笔记本充电吗", [locales.load("zh"), locales.load("en")]).latin_words
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        ("Quería preguntar por el anillo fino para apilar, ¿se oscurece?", "Minimalist Stacking Ring"),
+        ("Hola, pienso comprar la lámpara solar para acampar, ¿cuántas horas dura?", "Solar Camping Lantern"),
+        ("Me gustaría comprar el saco de dormir, pero antes quiero saber si abriga", "Down Mummy Sleeping Bag"),
+        ("¿El soporte magnético para la rejilla del coche sujeta bien el móvil?", "MagSafe Car Vent Mount"),
+    ],
+)  # fmt: skip
+async def test_a_product_asked_about_in_a_buyers_own_words_is_named(
+    state: AppState, shop: int, text: str, title: str
+) -> None:
+    """A buyer with orders asks of one product, named in their words (the ring "to stack", a "solar lamp" for
+    camping) and framed as a question about it or a wish to buy it: that product's facts, nothing handed over."""
+    reply = await (await _chat(state, shop, "marta.sanchez@example.org")).turn(text)
+    assert reply.intent == "product_question" and not reply.escalated and title in reply.text, reply.text
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        ("¿Vale la pena el reloj inteligente para correr?", "AMOLED Fitness Smart Watch"),
+        ("¿Sirve la almohadilla autoinflable para dormir en la nieve?", "Self-Inflating Camping Pad"),
+        ("¿Tienen el jersey de merino en burdeos?", "Merino Wool Crewneck Sweater"),
+    ],
+)
+async def test_a_product_after_the_verb_of_a_question_is_the_one_asked_of(
+    state: AppState, shop: int, text: str, title: str
+) -> None:
+    """ "¿Vale la pena el reloj ...?", "¿Tienen el jersey ... en burdeos?": the verb first, then the product with
+    its article; that product's facts or variant, not a list of its kind."""
+    reply = await (await _chat(state, shop, "pablo.jimenez@mail.example")).turn(text)
+    assert reply.intent == "product_question" and title in reply.text, reply.text

@@ -28,10 +28,13 @@ from seabridge.agent.text import CASE_ENDINGS, PhraseMatcher, borrowed, fold, is
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
 _ORDER_HASH = re.compile(r"#\s?(\d{3,8})")
-# a number that may be an order number: not a size, a capacity or a price ("500 mm", "10000mAh", "$120")
+# a number that may be an order number: not a size, a capacity or a price ("500 mm", "10000mAh", "$120"), in the
+# units' Latin or Cyrillic letters ("на 240 Вт", "10000 мАч": a version of a product, not order #240); no "в" ("1235
+# в пути" is an order on its way)
 _NUMBER = re.compile(
     r"(?<![\w$€£¥₩₫฿])(?<!\d[.,])(\d{3,8})(?!\w|[.,]\d)"
-    r"(?!\s?(?:mm|cm|ml|m|l|g|kg|mah|w|v|lm|gb|tb|hz|km|ft|in|€|\$|%)(?!\w))",
+    r"(?!\s?(?:mm|cm|ml|m|l|g|kg|mah|w|v|lm|gb|tb|hz|km|ft|in|€|\$|%"
+    r"|мм|см|мл|м|л|г|гр|кг|мач|вт|лм|гб|тб|гц|км)(?!\w))",
     re.IGNORECASE,
 )
 _APART = re.compile(r"(?<=[^\x00-\u024f\d])(?=\d)|(?<=\d)(?=[^\x00-\u024f\d])")  # digits next to CJK, Thai...
@@ -51,6 +54,13 @@ _MONEY = re.compile(
 )
 # a Latin word, or a model mark of letters and digits ("65w", "m12", "gt2"): what a catalog title may hold
 _LATIN_WORD = re.compile(r"(?<![a-z0-9])(?:[a-z]+|[a-z0-9]*(?:[a-z][0-9]|[0-9][a-z])[a-z0-9]*)(?![a-z0-9])")
+# "without" just before a product word: what the buyer will not need, not what they ask about ("can I change it
+# myself without tools?", "¿se monta sin herramientas?")
+_WITHOUT = re.compile(
+    r"(?:(?<!\w)(?:without|no need for|без|sin|sans|ohne|senza|sem|tanpa|bez|بدون|khong can)|不用|无需|不需要|无须)\s*$"
+)
+# a power in words after its number: "65 vatios", "65 ватт", "65瓦" are the "65W" of a title
+_MARKS = re.compile(r"(?<![\d.,])(\d{1,5})\s*(vatios?|watts?|watios?|ватт\w*|вт|瓦|ワット|와트)(?![a-zа-я])")
 _KG = ("kg", "кг", "公斤", "キロ", "㎏", "กก", "กิโล", "킬로", "키로", "كغ", "كيلو")
 _LB = ("lb", "lbs", "pound", "pounds", "фунт")
 _IN = ("in", "inch", "inches", "дюйм", '"')
@@ -322,6 +332,7 @@ def extract(text: str, readers: list[Locale]) -> Entities:
         coloured += [
             (at, at + len(w), color) for at, w, color in reader.colors.spans(folded) if own or w not in friends
         ]
+    named = [n for n in named if not _WITHOUT.search(folded[: n[0]])]
     # the longest product words said: "kablosuz" (wireless) is not "kablo" (cable) and "giacca di jeans" is a
     # denim jacket, not a jacket and a pair of jeans; a phrase read as one plain word ("bluetooth headphones" as
     # earbuds) keeps its words' own meaning too
@@ -352,6 +363,8 @@ def extract(text: str, readers: list[Locale]) -> Entities:
         and m.group(0) not in friends
         and not any(a <= m.start() and m.end() <= b for a, b in phrases)
     ]
+    # a power said in words ("65 vatios", "на 65 ватт", "65瓦"): the model mark a title holds ("65W")
+    found.latin_words += [f"{n}w" for n, _ in _MARKS.findall(folded) if f"{n}w" not in found.latin_words]
     return found
 
 

@@ -32,8 +32,9 @@ RETURN_INTENTS = frozenset({"return_policy", "return_request"})
 PRODUCT_INTENTS = frozenset({"product_question", "size_advice", "product_recommendation"})
 # Keywords too common to outweigh another intent ("my order", "hello", "exchange").
 _GENERIC = frozenset({"greeting", "order_status", "return_policy", "other"})
-# Guesses that a message naming a kind of product is about the product instead, unless their own words are used.
-_ASIDE = frozenset({"other", "discount", "payment_methods", "account", "greeting", "human_agent"})
+# Guesses that a message naming a kind of product is about the product instead, unless their own words are used
+# ("Нужен чехол на айфон" reads like "Нужен счёт", an invoice, until its word "счёт" is looked for).
+_ASIDE = frozenset({"other", "discount", "payment_methods", "account", "greeting", "human_agent", "invoice"})
 # Topics a follow-up question about a product is mistaken for ("how long does it extend?").
 _CONFUSABLE = frozenset({"delivery_time", "discount", "payment_methods", "return_policy", "shipping_cost", "other"})
 # Intents a message keeps even when it names a product's title.
@@ -41,8 +42,12 @@ _KEEP_OVER_TITLE = frozenset(
     {"product_question", "product_recommendation", "size_advice", "complaint", "human_agent", "feedback", "discount"}
     | ORDER_INTENTS
 )
+# Topics whose words a question about a product does not use: an order, its delivery, a complaint, a return.
+_NOT_OF_A_PRODUCT = ORDER_INTENTS | {"delivery_time", "complaint", "return_policy", "refund_status"}
 # Guesses a question about one product is mistaken for when it uses no words of theirs ("does it shed?").
-_MISREAD = frozenset({"complaint", "order_status", "return_policy", "delivery_time", "refund_status"})
+_MISREAD = frozenset(
+    {"complaint", "order_status", "return_policy", "delivery_time", "refund_status", "payment_problem"}
+)
 # What a buyer says after an order answer that is not about another order, even naming a product.
 _OWN_TOPICS = frozenset({"complaint", "feedback", "greeting"})
 # Requests whose answer holds no one's personal data: another person named in them ("a gift for someone
@@ -332,6 +337,15 @@ class OfflineEngine:
             return "product_question"  # "can the strap of the watch be changed?" while talking about products
         if intent in human_only and _about_the_product_shown(ctx):
             return "product_question"  # "can I get it in another colour?" right after the product was shown
+        if (
+            intent in human_only
+            and intent not in prediction.keywords
+            and ctx.entities.product_terms
+            and _buys_anew(ctx)
+        ):
+            # "me gustaría comprar el saco de dormir, pero antes quiero saber si abriga": a product to buy, in no
+            # words of a change or a cancellation, is no placed order to hand over
+            return "product_question"
         if intent not in human_only or intent in prediction.keywords or intent != prediction.intent:
             return intent
         swap = len(ctx.entities.sizes) >= 2  # "the L instead of the XXL": sizes named to change, not to choose
@@ -419,7 +433,9 @@ class OfflineEngine:
             return "product_question"  # a product named by its title, and nothing else clearly asked
         one = bool(titled) or _names_one_product(ctx)
         asked = ctx.asked
-        if one and asked and intent in _MISREAD and intent not in ctx.prediction.keywords and _no_order_in_sight(ctx):
+        # "¿El despertador con luz simula el amanecer?": the article presupposes the product, whoever asks
+        presupposed = (one and _no_order_in_sight(ctx)) or named_in_a_definite_question(ctx)
+        if asked and intent in _MISREAD and intent not in ctx.prediction.keywords and presupposed:
             # "Sind die High-Rise Jeans dehnbar?", "is the clear magsafe case going to yellow?": a question about
             # one product, in no words of a complaint or an order, with no order in sight
             return "product_question"
@@ -434,6 +450,10 @@ class OfflineEngine:
             )
             if featured or quantity or _asks_a_product_fact(ctx):
                 return "product_question"
+        if intent == "product_recommendation" and asked and not searching and named_in_a_definite_question(ctx):
+            # "¿El ratón inalámbrico hace ruido al hacer clic?": the mouse there is, asked of; a search asks whether
+            # there are any ("¿tienen ratones inalámbricos?")
+            return "product_question"
         follow_up = state.product and state.last_intent in PRODUCT_INTENTS
         asked = ctx.ends_asking
         # "он прозрачный?" after the cases were shown: a question, not thanks in words of no thanks
@@ -460,7 +480,9 @@ class OfflineEngine:
             # "una pregunta sobre el vestido cruzado de flores: ¿tiene forro?"; a lone kind's word may be another
             # product's ("suporte" is a stand, the bike mount's too), so it is searched for
             described = bool(titled) or tools.names_one(tuple(ents.product_terms), described=True)
-            if state.product or (described and asked and _no_order_in_sight(ctx) and not ctx.cue("buy_verb")):
+            # a buyer with orders asking "¿el vestido cruzado de flores tiene forro?" with the article: the dress
+            unordered = _no_order_in_sight(ctx) or named_in_a_definite_question(ctx)
+            if state.product or (described and asked and unordered and not ctx.cue("buy_verb")):
                 return "product_question"
             return "product_recommendation"  # "a mechanical keyboard?"
         guessed = intent not in ctx.prediction.keywords and intent in _CONFUSABLE | {"refund_status"}
@@ -474,13 +496,19 @@ class OfflineEngine:
             return "product_question"  # "which do you advise, the X or the Y: what are they made of?": named, a fact
         if intent == "product_question" and not (state.product or asks_a_fact) and named:
             # "do you have waterproof speakers?" is a search; "how many watts is the charger?" asks a fact
+            # right after the buyer's order was talked about, "帐篷一个人能搭起来吗" (can one person pitch the tent?)
+            # asks of the tent they ordered, not which tents there are
+            in_order_talk = bool(state.order) and state.last_intent in ORDER_INTENTS
+            # "¿La bolsa estanca se puede sumergir?": the article presupposes the one bag meant
+            the_one = in_order_talk or named_in_a_definite_question(ctx)
             searching = "product_recommendation" in ctx.prediction.keywords
-            searching = searching or dict(ctx.prediction.ranked).get("product_recommendation", 0.0) >= 0.2
+            close = dict(ctx.prediction.ranked).get("product_recommendation", 0.0) >= 0.2
+            searching = searching or (close and not the_one)
             # "what tents are there?": a kind with a choice in it, and no fact of one asked, is a search
             only_kinds = all(tools.names_a_kind(t) for t in ents.product_terms)  # "tents", not "a laptop sleeve"
             asked_of = _asks_an_attribute(ctx) or _asks_a_product_fact(ctx)
             count = tools.kind_count(tuple(ents.product_terms)) if only_kinds else 0
-            choice = only_kinds and not asked_of and count > 1
+            choice = only_kinds and not asked_of and count > 1 and not the_one
             # "is the denim jacket made of cotton?", "デニムジャケットは他の色も?": a fact of the one product named
             one = only_kinds and count == 1 and _asks_a_product_fact(ctx)
             searching = (searching or choice) and not one
@@ -519,7 +547,10 @@ class OfflineEngine:
             return intent  # "what colours does the jacket come in?", "I'd like to buy the headphones too, ...?"
         if not (asked or follow_up) or not turn.tools.verified:
             return intent
-        short = len(tokens(fold(turn.text))) <= 8 or any(is_unspaced(c) for c in turn.text[:40])
+        unspaced = any(is_unspaced(c) for c in turn.text[:40])
+        # a follow-up names the product and little else ("y la chamarra de mezclilla?", "那帐篷呢？"); a message in
+        # Chinese or Japanese is one token, so what it says beyond the product words is counted in characters
+        short = _names_little_else(ctx) if unspaced else len(tokens(fold(turn.text))) <= 8
         # a complaint, thanks or a greeting in its own words stays one; a guess at one with no such words gives
         # way to a short follow-up naming an ordered item ("y la chamarra de mezclilla?")
         claimed = intent in ctx.prediction.keywords or ctx.cue("frustration")
@@ -838,9 +869,11 @@ def _a_size_of_the_product_shown(ctx: Context, sizes: list[str]) -> bool:
 def _about_the_product_shown(ctx: Context) -> bool:
     """A follow-up about the product just discussed, with no order in sight: no order number or order word,
     no order talked about in this conversation, and no word of cancelling. Changing "it" to another colour or
-    size then means choosing that variant, not changing a placed order."""
+    size then means choosing that variant, not changing a placed order. A question of what delivery costs or
+    takes in between keeps the product in talk ("how much to ship it to Kazakhstan?", then "can the braid be
+    another colour?")."""
     ents, state = ctx.entities, ctx.state
-    if not state.product or state.last_intent not in PRODUCT_INTENTS or state.order:
+    if not state.product or state.last_intent not in PRODUCT_INTENTS | COUNTRY_INTENTS or state.order:
         return False
     if ents.order_numbers or ents.bare_numbers or ctx.names_an_order():
         return False
@@ -891,6 +924,41 @@ def _no_order_in_sight(ctx: Context) -> bool:
     return not ctx.turn.tools.verified or state.last_intent in PRODUCT_INTENTS
 
 
+# A definite article opening a question or its clause, in the languages whose questions may open with their subject
+# ("¿El ratón ...?", "Hola, ¿la mochila ...?", "La lampe ...?", "A mochila ...?"), or a clause of "whether" ("quería
+# saber si la mochila ..."), after an "and" ("¿Y la hamaca ...?"), after the verb ("¿Vale la pena el reloj ...?",
+# "¿Es impermeable la mochila?"), or the thing a question is about ("quería
+# preguntar por el anillo ...", "una duda sobre la mochila", "une question sur le sac", "una domanda sulla borsa");
+# then up to four words to a product word
+_DEFINITE_OPENING = re.compile(
+    r"(?:(?:^|[,.!?¿¡:;]|\b(?:si|se|que|che|if)\s)\s*(?:(?:y|e|et)\s+)?(?:[^\W\d_]+\s+){0,2}?"
+    r"|\b(?:pregunt\w*|duda|consulta|question|domanda|pergunta|d[uú]vida)\s+(?:por|sobre|acerca\s+de|sur|su|de)\s+)"
+    r"(?:el|la|los|las|le|les|l'|il|lo|gli|i|o|a|os|as)(?:\s+|(?<=')(?=\w))((?:[^\W\d_][\w'-]*\s*){1,4})"
+    r"|\b(?:pregunt\w*|duda|consulta|domanda|pergunta|d[uú]vida)\s+(?:del|sul|sulla|sullo|sui|sulle|do|da|dos|das)\s+"
+    r"((?:[^\W\d_][\w'-]*\s*){1,4})",
+    re.IGNORECASE,
+)
+
+
+def named_in_a_definite_question(ctx: Context) -> bool:
+    """Whether a question opens with a definite article and a product word ("¿La bolsa estanca se puede sumergir?",
+    "Les rideaux occultants bloquent-ils toute la lumière ?") and names no order: the article presupposes the
+    product, so its facts are asked, not whether the store has one; nor is it an order of the buyer's."""
+    ents = ctx.entities
+    if not ents.product_terms or ents.order_numbers or ents.bare_numbers or ents.tracking_numbers:
+        return False
+    if ctx.loc.code not in ("es", "pt", "it", "fr") or not any(m in ctx.turn.text for m in ("?", "？")):
+        return False
+    if ctx.names_an_order() or _buys_anew(ctx) or set(ctx.prediction.keywords) & _NOT_OF_A_PRODUCT:
+        return False  # "¿la mochila que pedí ya se envió?" asks after an order in its words
+    said = [w for w, _ in ents.said_terms]
+    for opening in _DEFINITE_OPENING.finditer(ctx.turn.text):
+        words_after = fold(opening.group(1) or opening.group(2)).split()
+        if any(word.startswith(s) or s.startswith(word) for word in words_after for s in said if len(word) >= 3):
+            return True
+    return False
+
+
 def _buys_anew(ctx: Context) -> bool:
     """Whether the message speaks of buying or ordering something (a `buy_verb`) and names no placed order."""
     return ctx.cue("buy_verb") and not ctx.names_an_order()
@@ -914,6 +982,26 @@ def _names_an_attribute(ctx: Context) -> bool:
         ctx.cue(name)
         for name in ("ask_warranty", "ask_compatibility", "ask_care", "ask_battery", "ask_included", "ask_load")
     )
+
+
+# What a follow-up in Chinese or Japanese says around the product it names: demonstratives, particles, "how about",
+# "mine", "the one I bought" ("那个帐篷呢？", "我买的帐篷怎么样了", "テントは？")
+_FOLLOW_UP_FILLER = re.compile(
+    r"怎么样|怎样|如何|还有|那个|这个|你们|[那这呢吗嘛的了啊呀吧么我和跟也个件款买订]|[はがをのもかねよ]|\W"
+)
+
+
+def _names_little_else(ctx: Context) -> bool:
+    """Whether an unspaced message says at most two characters beyond the product words it names: "那帐篷呢？"
+    (and the tent?) follows an order question up; "帐篷一个人能搭起来吗" (can one person pitch the tent?) asks
+    something of the tent itself, as a longer message does in a spaced language."""
+    if not ctx.folded:
+        ctx.folded = fold(ctx.turn.text)
+    rest = ctx.folded
+    for said, _ in sorted(ctx.entities.said_terms, key=lambda st: -len(st[0])):
+        rest = rest.replace(said, " ")
+    rest = _FOLLOW_UP_FILLER.sub("", rest)
+    return len(rest) <= 2
 
 
 def _bare_answer(ctx: Context) -> bool:
