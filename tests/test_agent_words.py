@@ -238,3 +238,8 @@ async def test_a_kind_the_store_sells_with_a_word_it_does_not_know_still_finds_i
 def test_measurements_listed_with_commas_are_all_read() -> None:
     assert _read("허리 72, 엉덩이 95예요", "ko").measurements == {"waist": 72.0, "hip": 95.0}
     assert _read("waist 72,5 hips 95", "en").measurements == {"hip": 95.0}  # 72,5 is one number, not 72
+
+
+def test_a_thai_word_for_a_product_names_none_of_its_parts() -> None:
+    # "ครีมกันแดด" (sunscreen) is written as one word with "ครีม" (cream) in it; Thai vowel marks are no letters
+    assert _read("มีครีมกันแดดไหม", "th").terms == ["sunscreen"]

@@ -341,7 +341,7 @@ def extract(text: str, readers: list[Locale]) -> Entities:
         t
         for a, b, t in named
         if not any(
-            x <= a and b <= y and y - x > b - a and (" " in u or folded[x:y].isalnum() or t in u) for x, y, u in named
+            x <= a and b <= y and y - x > b - a and (" " in u or _one_word(folded[x:y]) or t in u) for x, y, u in named
         )
     ]
     found.said_terms = list(dict.fromkeys((folded[a:b], t) for a, b, t in named))
@@ -366,6 +366,12 @@ def extract(text: str, readers: list[Locale]) -> Entities:
     # a power said in words ("65 vatios", "на 65 ватт", "65瓦"): the model mark a title holds ("65W")
     found.latin_words += [f"{n}w" for n, _ in _MARKS.findall(folded) if f"{n}w" not in found.latin_words]
     return found
+
+
+def _one_word(text: str) -> bool:
+    """Whether a product phrase is written as one word: letters, digits and the marks of Thai or Devanagari vowels
+    ("ครีมกันแดด", sunscreen, holds "ครีม", cream, as a part of its name, not as another product)."""
+    return all(c.isalnum() or unicodedata.category(c).startswith("M") for c in text)
 
 
 def catalog_terms(text: str) -> list[str]:
