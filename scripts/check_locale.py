@@ -3,8 +3,8 @@
 A language's training file (seabridge/agent/training/<code>.toml), when it has
 one, holds only [intents] with known intent names and non-empty examples. Its
 vocabulary file (seabridge/agent/vocabulary/<code>.toml), when it has one,
-holds only [terms], each an English catalog word of en.toml or of
-vocabulary/en.toml.
+holds [terms] and, optionally, [modifiers], each an English catalog word of
+en.toml or of vocabulary/en.toml.
 
 Usage: .venv/bin/python scripts/check_locale.py es [fr ...]
 """
@@ -91,7 +91,10 @@ def problems(code: str) -> list[str]:
 
 def _vocabulary(code: str) -> dict[str, object]:
     path = VOCABULARY / f"{code}.toml"
-    return tomllib.loads(path.read_text(encoding="utf-8")).get("terms", {}) if path.exists() else {}
+    if not path.exists():
+        return {}
+    doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    return {**doc.get("terms", {}), **doc.get("modifiers", {})}
 
 
 def vocabulary_problems(code: str) -> list[str]:
@@ -99,7 +102,11 @@ def vocabulary_problems(code: str) -> list[str]:
     if not path.exists():
         return []
     doc = tomllib.loads(path.read_text(encoding="utf-8"))
-    return [f"vocabulary: unknown table [{table}] (only [terms])" for table in doc if table != "terms"]
+    return [
+        f"vocabulary: unknown table [{table}] (only [terms] and [modifiers])"
+        for table in doc
+        if table not in ("terms", "modifiers")
+    ]
 
 
 def training_problems(code: str, intents: set[str]) -> list[str]:

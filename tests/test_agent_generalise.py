@@ -927,3 +927,46 @@ async def test_a_fact_word_inside_a_product_name_asks_nothing(
     assert replies[0].intent == "product_recommendation" and len(replies[0].products) == 2
     assert replies[1].products[0].title != title
     assert replies[3].intent == "product_question" and replies[3].products[0].title == title
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "terms"),
+    [
+        ("ニットのワンピースを探しています", "ja", ["knit", "dress"]),
+        ("マットな口紅はありますか", "ja", ["matte", "lipstick"]),
+        ("ニットとワンピース、どっちもありますか", "ja", ["sweater", "dress"]),  # two things: "と" parts them
+        ("니트 원피스 있어요?", "ko", ["knit", "dress"]),
+        ("매트 립스틱 찾고 있어요", "ko", ["matte", "lipstick"]),
+        ("니트랑 원피스 둘 다 있나요?", "ko", ["sweater", "dress"]),
+    ],
+)
+def test_a_word_said_before_a_kind_says_what_it_is_like(text: str, code: str, terms: list[str]) -> None:
+    """Japanese and Korean put the kind last: "ニット" alone is a sweater, before "ワンピース" a knit dress."""
+    assert extract(text, [locales.load(code)]).terms == terms
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        ("ニットのロングワンピースって家で洗えますか？", "Knit Bodycon Maxi Dress"),
+        ("マットなリキッドファンデの色展開を教えて", "Soft Matte Liquid Foundation"),
+        ("ざっくりしたニットのひざ掛けの大きさは？", "Chunky Knit Throw Blanket"),
+        ("花柄のワンピースは何でできていますか", "Floral Wrap Midi Dress"),
+        ("丸いサイドテーブルは何センチの高さですか", "Metal Round Side Table"),
+        ("シカのクリームは何mlですか", "Centella Soothing Gel Cream"),
+        ("リブニットのハイネックは伸びますか？素材は？", "Ribbed Knit Mock Neck Top"),
+        ("忘れ物防止タグの電池は何ですか", "Bluetooth Item Tracker (4-Pack)"),
+        ("니트 러닝화는 몇 그램이에요?", "Knit Running Shoes"),
+        ("매트 립스틱은 무슨 색이 있어요?", "Velvet Matte Lipstick"),
+        ("꽃무늬 원피스 재질이 뭐예요?", "Floral Wrap Midi Dress"),
+        ("자충 매트 펼치면 크기가 어떻게 돼요?", "Self-Inflating Camping Pad"),
+        ("자전거 거치대 무슨 소재예요?", "Bike Phone Mount with Quick Release"),
+        ("골지 목폴라 티 세탁 방법 알려주세요", "Ribbed Knit Mock Neck Top"),
+        ("원형 사이드 테이블 소재가 뭐예요?", "Metal Round Side Table"),
+    ],
+)
+async def test_a_product_described_in_japanese_or_korean_words_is_the_one_answered(
+    state: AppState, shop: int, text: str, title: str
+) -> None:
+    reply = await (await _chat(state, shop)).turn(text)
+    assert reply.intent == "product_question" and reply.products and reply.products[0].title == title, reply.text
