@@ -970,3 +970,50 @@ async def test_a_product_described_in_japanese_or_korean_words_is_the_one_answer
 ) -> None:
     reply = await (await _chat(state, shop)).turn(text)
     assert reply.intent == "product_question" and reply.products and reply.products[0].title == title, reply.text
+
+
+@pytest.mark.parametrize(
+    ("turns", "title"),
+    [
+        (("자충 매트 펼치면 두께가 몇 cm예요?", "미국까지 배송 얼마나 걸려요?", "반품은 언제까지 돼요?",
+          "아까 그 매트 접으면 크기가 어떻게 돼요?"), "Self-Inflating Camping Pad"),
+        (("自動膨張マットの厚さを教えてください", "ドイツまで何日かかりますか", "返品はできますか",
+          "そのマット、重さはどのくらいですか"), "Self-Inflating Camping Pad"),
+    ],
+)  # fmt: skip
+async def test_a_product_discussed_named_again_in_the_buyers_own_word_is_followed(
+    state: AppState, shop: int, turns: tuple[str, ...], title: str
+) -> None:
+    """ "아까 그 매트" after "자충 매트" (a camping pad): a kind none of the products shown is, in the word the buyer
+    named the product discussed by, is that product (not the bath mat the catalog calls a mat)."""
+    chat = await _chat(state, shop)
+    replies = [await chat.turn(text) for text in turns]
+    last = replies[-1]
+    assert last.intent == "product_question" and last.products and last.products[0].title == title, last.text
+
+
+@pytest.mark.parametrize(
+    ("turns", "title"),
+    [
+        (("텐트 있어요?", "2인용 텐트 무게는요?", "침낭도 있어요?", "배송비 얼마예요?", "아까 그 텐트 방수 돼요?"),
+         "Ultralight 2-Person Backpacking Tent"),
+        (("タオルはありますか", "送料はいくらですか", "さっきの旅行用のタオルの大きさは？"),
+         "Quick-Dry Microfiber Travel Towel"),
+    ],
+)  # fmt: skip
+async def test_a_product_shown_before_another_list_is_still_the_one_named(
+    state: AppState, shop: int, turns: tuple[str, ...], title: str
+) -> None:
+    """The tent talked about two lists ago, the travel towel of the towels listed: not the best-ranked of the kind."""
+    chat = await _chat(state, shop)
+    replies = [await chat.turn(text) for text in turns]
+    last = replies[-1]
+    assert last.intent == "product_question" and last.products and last.products[0].title == title, last.text
+
+
+async def test_a_word_pointing_back_to_another_kind_is_no_reference(state: AppState, shop: int) -> None:
+    """ "그 텐트" right after a chair was discussed, no tent ever shown: the words name a tent, found by search."""
+    chat = await _chat(state, shop)
+    await chat.turn("캠핑 의자 무게가 얼마예요?")
+    reply = await chat.turn("그 텐트는 몇 인용이에요?")
+    assert reply.products and "Tent" in reply.products[0].title, reply.text

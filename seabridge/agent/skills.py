@@ -703,7 +703,8 @@ async def _focus_product(ctx: Context) -> ProductView | None:
 
 def _told_apart(ctx: Context) -> int | None:
     """The one product of those just listed that the message tells apart by a word or number of its title
-    alone ("2人用のは", "2인용은", "the cabin one"), if one is."""
+    alone ("2人用のは", "2인용은", "the cabin one"), if one is. A kind named is of it: "그 텐트 방수 돼요?" after
+    a list with a waterproof dry bag asks of a tent."""
     tools, state = ctx.turn.tools, ctx.state
     shown = [p for p in (tools.peek(pid) for pid in state.products) if p is not None]
     if len(shown) < 2 or tools.title_matches(ctx.turn.text):
@@ -712,18 +713,38 @@ def _told_apart(ctx: Context) -> int | None:
     titles = [set(words(p.title)) for p in shown]
     scores = [len({w for w in title & said if sum(w in other for other in titles) == 1}) for title in titles]
     best = max(scores)
-    return shown[scores.index(best)].id if best and scores.count(best) == 1 else None
+    if not best or scores.count(best) > 1:
+        return None
+    told = shown[scores.index(best)].id
+    named = tuple(t for t in ctx.entities.product_terms if tools.names_a_kind(t))
+    return told if not named or tools.describes(told, named) else None
 
 
 def _named_again(ctx: Context, query: SearchQuery) -> int | None:
-    """The product discussed, or one just listed, when the words the buyer names it by are all its own ("さっきの
-    テント", "아까 그 이어폰", "the tent" two turns after it was shown): that product, not the best-ranked one."""
+    """The product discussed, or one shown before, when the words the buyer names it by are all its own ("さっきの
+    テント", "아까 그 이어폰", "the tent" two turns after it was shown): that product, not the best-ranked one.
+
+    A word of what it is like picks among them ("the travel towel" of two towels shown), or names another
+    product when none of them has it and one of the catalog has all the words. A kind none of them is, said in
+    the buyer's own word for the product discussed ("자충 매트" ... "아까 그 매트", a camping pad), is that product,
+    not a bath mat the catalog calls a mat.
+    """
     tools, state = ctx.turn.tools, ctx.state
     named = tuple(t for t in query.terms if tools.names_a_kind(t))  # "battery", "waterproof" ask of it
     if not named:
         return None
-    candidates = [state.product, *state.products] if state.product else list(state.products)
-    return next((pid for pid in dict.fromkeys(candidates) if tools.describes(pid, named)), None)
+    candidates = [pid for pid in dict.fromkeys([state.product, *state.products, *state.seen]) if pid]
+    said = tuple(t for t in query.terms if t not in _ASPECTS)  # the kind and what it is like
+    whole = next((pid for pid in candidates if tools.describes(pid, said)), None)
+    if whole is not None:
+        return whole
+    if said != named and tools.names_another(said, candidates):
+        return None
+    kind = next((pid for pid in candidates if tools.describes(pid, named)), None)
+    called = state.called if state.called_for == state.product else []
+    if kind is None and state.product and any(w in called for w, t in ctx.entities.said_terms if t in named):
+        return state.product
+    return kind
 
 
 async def _ordered_first(ctx: Context, query: SearchQuery) -> SearchQuery:
@@ -790,6 +811,7 @@ async def product_question(ctx: Context) -> None:
         _ask(ctx, "product", "product_ask")
         return
     _clear_pending(ctx)
+    ctx.state.call(product.id, [said for said, _ in ctx.entities.said_terms])
     ctx.products = [product]
     ctx.parts.extend(_described(ctx, product))
     # "which is better, the X or the Y?": a second product named by its title is answered the same way after it
@@ -945,6 +967,7 @@ async def product_recommendation(ctx: Context) -> None:
     ctx.products = found
     ctx.state.products = [p.id for p in found]
     ctx.state.product = found[0].id
+    ctx.state.call(found[0].id, [said for said, _ in ctx.entities.said_terms])
     ctx.say("products_found", items=_product_list(ctx, found))
 
 
