@@ -1017,3 +1017,24 @@ async def test_a_word_pointing_back_to_another_kind_is_no_reference(state: AppSt
     await chat.turn("캠핑 의자 무게가 얼마예요?")
     reply = await chat.turn("그 텐트는 몇 인용이에요?")
     assert reply.products and "Tent" in reply.products[0].title, reply.text
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        ("ヘビーウェイトのTシャツは何グラムですか", "Heavyweight Cotton Crew Tee"),
+        ("ボタンダウンのシャツは何でできていますか", "Oversized Oxford Button-Down"),
+        ("ジェルライナーって何色ありますか", "Waterproof Gel Eyeliner"),
+        ("美白の美容液にはどんな成分が入っていますか", "Niacinamide 10% Brightening Serum"),
+        ("진정 젤 크림은 몇 ml예요?", "Centella Soothing Gel Cream"),
+        ("폴로 셔츠 세탁기에 돌려도 돼요?", "Quick-Dry Performance Polo"),
+        ("트레킹 폴 접으면 길이가 어떻게 돼요?", "Carbon Fibre Trekking Poles (Pair)"),
+        ("속건 타올 무게가 얼마나 돼요?", "Quick-Dry Microfiber Travel Towel"),
+        ("스마트 워치 배터리 며칠 가요?", "AMOLED Fitness Smart Watch"),
+    ],
+)
+async def test_a_product_named_in_more_everyday_words_is_the_one_answered(
+    state: AppState, shop: int, text: str, title: str
+) -> None:
+    reply = await (await _chat(state, shop)).turn(text)
+    assert reply.intent == "product_question" and reply.products and reply.products[0].title == title, reply.text
