@@ -1020,6 +1020,24 @@ async def test_a_word_pointing_back_to_another_kind_is_no_reference(state: AppSt
 
 
 @pytest.mark.parametrize(
+    ("email", "text", "title"),
+    [
+        ("kenta.ito@example.net", "この前買った指輪って何でできていますか？", "Opal Inlay Band Ring"),
+        ("minjun_lee81@example.com", "제가 산 테이블 높이가 몇 cm예요?", "Metal Round Side Table"),
+        ("kenta.ito@example.net", "モアサナイトの指輪の素材を教えてください", "Moissanite Solitaire Ring 1 ct"),
+        # a camping pad ordered (its category "Sleeping Bags") is no bag the buyer asks of
+        ("sakurai@example.net", "防水の巾着バッグは何リットル入りますか", "Waterproof Roll-Top Dry Bag"),
+    ],
+)
+async def test_a_verified_buyer_asking_of_a_kind_means_the_one_they_ordered(
+    state: AppState, shop: int, email: str, text: str, title: str
+) -> None:
+    """The ring of their order, not the best-ranked ring; a ring the words describe otherwise is that one."""
+    reply = await (await _chat(state, shop, email)).turn(text)
+    assert reply.intent == "product_question" and reply.products and reply.products[0].title == title, reply.text
+
+
+@pytest.mark.parametrize(
     ("text", "title"),
     [
         ("ヘビーウェイトのTシャツは何グラムですか", "Heavyweight Cotton Crew Tee"),
@@ -1038,3 +1056,9 @@ async def test_a_product_named_in_more_everyday_words_is_the_one_answered(
 ) -> None:
     reply = await (await _chat(state, shop)).turn(text)
     assert reply.intent == "product_question" and reply.products and reply.products[0].title == title, reply.text
+
+
+async def test_an_o_ring_ordered_is_no_ring_a_buyer_wears(state: AppState, shop: int) -> None:
+    """The buyer ordered O-rings ("Nitrile O-Ring Assortment"): "指輪" asks of a ring for a finger, not of them."""
+    reply = await (await _chat(state, shop, "sakurai@example.net")).turn("指輪の素材は何ですか？")
+    assert reply.products and "O-Ring" not in reply.products[0].title, reply.text

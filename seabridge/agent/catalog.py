@@ -268,6 +268,13 @@ class CatalogIndex:
         own = self.own_words.get(product_id, frozenset())
         return bool(own and terms) and all(w in own for term in terms for w in words(term))
 
+    def titled(self, product_id: int, terms: tuple[str, ...]) -> bool:
+        """Whether the kind one of the terms names is a word of its title as written, not only its category's
+        or the end of a compound ("Nitrile O-Ring Assortment" is no ring a buyer wears)."""
+        view = self.by_id.get(product_id)
+        said = {self.term_kind(t) for t in terms} - {""}
+        return view is not None and bool(said & {_stem(piece) for piece in view.title.lower().split()})
+
     def knows(self, term: str) -> bool:
         return _stem(term.lower()) in self.known
 

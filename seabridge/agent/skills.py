@@ -749,15 +749,32 @@ def _named_again(ctx: Context, query: SearchQuery) -> int | None:
 
 async def _ordered_first(ctx: Context, query: SearchQuery) -> SearchQuery:
     """The query, narrowed to the product of the order just talked about when it is of the kind named ("how tall
-    is the table?" after the order of a side table is about that table, not the best-ranked one)."""
+    is the table?" after the order of a side table is about that table, not the best-ranked one).
+
+    With no order talked about yet, a verified buyer asking of a kind the catalog holds several of means the one
+    they ordered, when an order holds one the words all describe: "買った指輪の素材は？", "주문한 테이블 높이가
+    어떻게 돼요?" ask of the opal ring and the side table in their orders, not the best-ranked ring or table.
+    """
     tools, state = ctx.turn.tools, ctx.state
-    if not (tools.verified and state.order):
+    if not tools.verified:
         return query
-    order = await tools.get_order(state.order)
-    if order is None:
+    kinds = tuple(t for t in query.terms if tools.names_a_kind(t))
+    if state.order:
+        order = await tools.get_order(state.order)
+        orders = [order] if order is not None else []
+    elif kinds and tools.kind_count(kinds) > 1:
+        orders = await tools.list_orders()
+    else:
+        return query
+    if not orders:
         return query
     wider = await tools.search_products(replace(query, limit=8))
-    ordered = [p for p in wider if holds(order, p.title)]
+    ordered = [p for p in wider if any(holds(order, p.title) for order in orders)]
+    if not state.order:
+        # "モアサナイトの指輪" of a buyer who ordered an opal ring is the moissanite one; a camping pad (its category
+        # "Sleeping Bags") ordered is no "防水の巾着バッグ": the kind is the one its title names
+        said = tuple(t for t in query.terms if t not in _ASPECTS)
+        ordered = [p for p in ordered if tools.describes(p.id, said) and tools.titled(p.id, kinds)]
     if not ordered:
         return query
     return replace(query, terms=tuple(words(ordered[0].title)), colors=(), max_price=None)

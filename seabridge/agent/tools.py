@@ -276,6 +276,11 @@ class Tools:
         found = self._catalog.search(SearchQuery(terms=terms, limit=1))
         return bool(found) and found[0].id not in shown and self._catalog.describes(found[0].id, terms)
 
+    def titled(self, product_id: int, terms: tuple[str, ...]) -> bool:
+        """Whether the product's title names the kind of one of the terms ("Self-Inflating Camping Pad" is a pad,
+        though its category is "Sleeping Bags"). No tool call."""
+        return self._catalog.titled(product_id, terms)
+
     def peek(self, product_id: int) -> ProductView | None:
         """A product shown earlier in this conversation (no tool call: its facts were already looked up)."""
         return self._catalog.get(product_id)
