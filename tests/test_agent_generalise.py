@@ -1062,3 +1062,18 @@ async def test_an_o_ring_ordered_is_no_ring_a_buyer_wears(state: AppState, shop:
     """The buyer ordered O-rings ("Nitrile O-Ring Assortment"): "指輪" asks of a ring for a finger, not of them."""
     reply = await (await _chat(state, shop, "sakurai@example.net")).turn("指輪の素材は何ですか？")
     assert reply.products and "O-Ring" not in reply.products[0].title, reply.text
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        ("PT100センサーのケーブルの長さを教えてください", "PT100 Temperature Sensor Probe"),
+        ("PT100 센서 케이블 길이가 어떻게 돼요?", "PT100 Temperature Sensor Probe"),
+    ],
+)
+async def test_a_model_mark_names_its_product_whatever_kind_it_is_called(
+    state: AppState, shop: int, text: str, title: str
+) -> None:
+    """ "PT100センサー": the catalog calls the PT100 a probe and another product a sensor; the mark decides."""
+    reply = await (await _chat(state, shop)).turn(text)
+    assert reply.intent == "product_question" and reply.products and reply.products[0].title == title, reply.text

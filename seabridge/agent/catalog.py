@@ -300,6 +300,9 @@ class CatalogIndex:
         together = {id(d) for d in self.docs if len(wanted_kinds) > 1 and wanted_kinds <= d.fields["title"].keys()}
         if together:
             wanted_kinds = frozenset()
+        # a model mark the title holds ("PT100", "M12", "GT2") names that product whatever kind the buyer calls it:
+        # "PT100センサー" is the PT100 probe, though the catalog's sensors are others
+        marks = {t for t in terms if any(c.isdigit() for c in t) and any(c.isalpha() for c in t)}
         n = len(self.docs)
         scored: list[tuple[float, int, ProductView]] = []
         for doc in self.docs:
@@ -311,7 +314,7 @@ class CatalogIndex:
             coloured = not colors or bool(colors & doc.color_words)
             if not coloured and not terms:
                 continue
-            if wanted_kinds and not wanted_kinds & doc.kinds:
+            if wanted_kinds and not wanted_kinds & doc.kinds and not marks & doc.title_words:
                 continue
             if together and id(doc) not in together:
                 continue
