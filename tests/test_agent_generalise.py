@@ -938,6 +938,8 @@ async def test_a_fact_word_inside_a_product_name_asks_nothing(
         ("니트 원피스 있어요?", "ko", ["knit", "dress"]),
         ("매트 립스틱 찾고 있어요", "ko", ["matte", "lipstick"]),
         ("니트랑 원피스 둘 다 있나요?", "ko", ["sweater", "dress"]),
+        ("반팔 셔츠 있어요?", "ko", ["short-sleeve", "shirt"]),  # a short-sleeved shirt, not a T-shirt
+        ("반팔 있어요?", "ko", ["tee"]),
     ],
 )
 def test_a_word_said_before_a_kind_says_what_it_is_like(text: str, code: str, terms: list[str]) -> None:
