@@ -4,8 +4,9 @@ A language's training file (seabridge/agent/training/<code>.toml), when it has
 one, holds only [intents] with known intent names and non-empty examples. Its
 vocabulary file (seabridge/agent/vocabulary/<code>.toml), when it has one,
 holds [terms], each an English catalog word of en.toml or of
-vocabulary/en.toml, and may list `false_friends`: single words of the
-language that only look like English catalog words.
+vocabulary/en.toml; optionally [modifiers] (same values), and
+`false_friends`: single words of the language that only look like
+English catalog words.
 
 Usage: .venv/bin/python scripts/check_locale.py es [fr ...]
 """
@@ -92,7 +93,10 @@ def problems(code: str) -> list[str]:
 
 def _vocabulary(code: str) -> dict[str, object]:
     path = VOCABULARY / f"{code}.toml"
-    return tomllib.loads(path.read_text(encoding="utf-8")).get("terms", {}) if path.exists() else {}
+    if not path.exists():
+        return {}
+    doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    return {**doc.get("terms", {}), **doc.get("modifiers", {})}
 
 
 def vocabulary_problems(code: str) -> list[str]:
@@ -101,9 +105,9 @@ def vocabulary_problems(code: str) -> list[str]:
         return []
     doc = tomllib.loads(path.read_text(encoding="utf-8"))
     out = [
-        f"vocabulary: unknown table [{table}] (only [terms] and false_friends)"
+        f"vocabulary: unknown table [{table}] (only [terms], [modifiers] and false_friends)"
         for table in doc
-        if table not in ("terms", "false_friends")
+        if table not in ("terms", "modifiers", "false_friends")
     ]
     friends = doc.get("false_friends", [])
     if not isinstance(friends, list) or not all(isinstance(w, str) and w.strip() and " " not in w for w in friends):

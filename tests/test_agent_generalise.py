@@ -1113,3 +1113,155 @@ async def test_a_product_after_the_verb_of_a_question_is_the_one_asked_of(
     its article; that product's facts or variant, not a list of its kind."""
     reply = await (await _chat(state, shop, "pablo.jimenez@mail.example")).turn(text)
     assert reply.intent == "product_question" and title in reply.text, reply.text
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "terms"),
+    [
+        ("ニットのワンピースを探しています", "ja", ["knit", "dress"]),
+        ("マットな口紅はありますか", "ja", ["matte", "lipstick"]),
+        ("ニットとワンピース、どっちもありますか", "ja", ["sweater", "dress"]),  # two things: "と" parts them
+        ("니트 원피스 있어요?", "ko", ["knit", "dress"]),
+        ("매트 립스틱 찾고 있어요", "ko", ["matte", "lipstick"]),
+        ("니트랑 원피스 둘 다 있나요?", "ko", ["sweater", "dress"]),
+        ("반팔 셔츠 있어요?", "ko", ["short-sleeve", "shirt"]),  # a short-sleeved shirt, not a T-shirt
+        ("반팔 있어요?", "ko", ["tee"]),
+    ],
+)
+def test_a_word_said_before_a_kind_says_what_it_is_like(text: str, code: str, terms: list[str]) -> None:
+    """Japanese and Korean put the kind last: "ニット" alone is a sweater, before "ワンピース" a knit dress."""
+    assert extract(text, [locales.load(code)]).terms == terms
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        ("ニットのロングワンピースって家で洗えますか？", "Knit Bodycon Maxi Dress"),
+        ("マットなリキッドファンデの色展開を教えて", "Soft Matte Liquid Foundation"),
+        ("ざっくりしたニットのひざ掛けの大きさは？", "Chunky Knit Throw Blanket"),
+        ("花柄のワンピースは何でできていますか", "Floral Wrap Midi Dress"),
+        ("丸いサイドテーブルは何センチの高さですか", "Metal Round Side Table"),
+        ("シカのクリームは何mlですか", "Centella Soothing Gel Cream"),
+        ("リブニットのハイネックは伸びますか？素材は？", "Ribbed Knit Mock Neck Top"),
+        ("忘れ物防止タグの電池は何ですか", "Bluetooth Item Tracker (4-Pack)"),
+        ("니트 러닝화는 몇 그램이에요?", "Knit Running Shoes"),
+        ("매트 립스틱은 무슨 색이 있어요?", "Velvet Matte Lipstick"),
+        ("꽃무늬 원피스 재질이 뭐예요?", "Floral Wrap Midi Dress"),
+        ("자충 매트 펼치면 크기가 어떻게 돼요?", "Self-Inflating Camping Pad"),
+        ("자전거 거치대 무슨 소재예요?", "Bike Phone Mount with Quick Release"),
+        ("골지 목폴라 티 세탁 방법 알려주세요", "Ribbed Knit Mock Neck Top"),
+        ("원형 사이드 테이블 소재가 뭐예요?", "Metal Round Side Table"),
+    ],
+)
+async def test_a_product_described_in_japanese_or_korean_words_is_the_one_answered(
+    state: AppState, shop: int, text: str, title: str
+) -> None:
+    reply = await (await _chat(state, shop)).turn(text)
+    assert reply.intent == "product_question" and reply.products and reply.products[0].title == title, reply.text
+
+
+@pytest.mark.parametrize(
+    ("turns", "title"),
+    [
+        (("자충 매트 펼치면 두께가 몇 cm예요?", "미국까지 배송 얼마나 걸려요?", "반품은 언제까지 돼요?",
+          "아까 그 매트 접으면 크기가 어떻게 돼요?"), "Self-Inflating Camping Pad"),
+        (("自動膨張マットの厚さを教えてください", "ドイツまで何日かかりますか", "返品はできますか",
+          "そのマット、重さはどのくらいですか"), "Self-Inflating Camping Pad"),
+    ],
+)  # fmt: skip
+async def test_a_product_discussed_named_again_in_the_buyers_own_word_is_followed(
+    state: AppState, shop: int, turns: tuple[str, ...], title: str
+) -> None:
+    """ "아까 그 매트" after "자충 매트" (a camping pad): a kind none of the products shown is, in the word the buyer
+    named the product discussed by, is that product (not the bath mat the catalog calls a mat)."""
+    chat = await _chat(state, shop)
+    replies = [await chat.turn(text) for text in turns]
+    last = replies[-1]
+    assert last.intent == "product_question" and last.products and last.products[0].title == title, last.text
+
+
+@pytest.mark.parametrize(
+    ("turns", "title"),
+    [
+        (("텐트 있어요?", "2인용 텐트 무게는요?", "침낭도 있어요?", "배송비 얼마예요?", "아까 그 텐트 방수 돼요?"),
+         "Ultralight 2-Person Backpacking Tent"),
+        (("タオルはありますか", "送料はいくらですか", "さっきの旅行用のタオルの大きさは？"),
+         "Quick-Dry Microfiber Travel Towel"),
+    ],
+)  # fmt: skip
+async def test_a_product_shown_before_another_list_is_still_the_one_named(
+    state: AppState, shop: int, turns: tuple[str, ...], title: str
+) -> None:
+    """The tent talked about two lists ago, the travel towel of the towels listed: not the best-ranked of the kind."""
+    chat = await _chat(state, shop)
+    replies = [await chat.turn(text) for text in turns]
+    last = replies[-1]
+    assert last.intent == "product_question" and last.products and last.products[0].title == title, last.text
+
+
+async def test_a_word_pointing_back_to_another_kind_is_no_reference(state: AppState, shop: int) -> None:
+    """ "그 텐트" right after a chair was discussed, no tent ever shown: the words name a tent, found by search."""
+    chat = await _chat(state, shop)
+    await chat.turn("캠핑 의자 무게가 얼마예요?")
+    reply = await chat.turn("그 텐트는 몇 인용이에요?")
+    assert reply.products and "Tent" in reply.products[0].title, reply.text
+
+
+@pytest.mark.parametrize(
+    ("email", "text", "title"),
+    [
+        ("kenta.ito@example.net", "この前買った指輪って何でできていますか？", "Opal Inlay Band Ring"),
+        ("minjun_lee81@example.com", "제가 산 테이블 높이가 몇 cm예요?", "Metal Round Side Table"),
+        ("kenta.ito@example.net", "モアサナイトの指輪の素材を教えてください", "Moissanite Solitaire Ring 1 ct"),
+        # a camping pad ordered (its category "Sleeping Bags") is no bag the buyer asks of
+        ("sakurai@example.net", "防水の巾着バッグは何リットル入りますか", "Waterproof Roll-Top Dry Bag"),
+    ],
+)
+async def test_a_verified_buyer_asking_of_a_kind_means_the_one_they_ordered(
+    state: AppState, shop: int, email: str, text: str, title: str
+) -> None:
+    """The ring of their order, not the best-ranked ring; a ring the words describe otherwise is that one."""
+    reply = await (await _chat(state, shop, email)).turn(text)
+    assert reply.intent == "product_question" and reply.products and reply.products[0].title == title, reply.text
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        ("ヘビーウェイトのTシャツは何グラムですか", "Heavyweight Cotton Crew Tee"),
+        ("ボタンダウンのシャツは何でできていますか", "Oversized Oxford Button-Down"),
+        ("ジェルライナーって何色ありますか", "Waterproof Gel Eyeliner"),
+        ("美白の美容液にはどんな成分が入っていますか", "Niacinamide 10% Brightening Serum"),
+        ("진정 젤 크림은 몇 ml예요?", "Centella Soothing Gel Cream"),
+        ("폴로 셔츠 세탁기에 돌려도 돼요?", "Quick-Dry Performance Polo"),
+        ("트레킹 폴 접으면 길이가 어떻게 돼요?", "Carbon Fibre Trekking Poles (Pair)"),
+        ("속건 타올 무게가 얼마나 돼요?", "Quick-Dry Microfiber Travel Towel"),
+        ("스마트 워치 배터리 며칠 가요?", "AMOLED Fitness Smart Watch"),
+    ],
+)
+async def test_a_product_named_in_more_everyday_words_is_the_one_answered(
+    state: AppState, shop: int, text: str, title: str
+) -> None:
+    reply = await (await _chat(state, shop)).turn(text)
+    assert reply.intent == "product_question" and reply.products and reply.products[0].title == title, reply.text
+
+
+async def test_an_o_ring_ordered_is_no_ring_a_buyer_wears(state: AppState, shop: int) -> None:
+    """The buyer ordered O-rings ("Nitrile O-Ring Assortment"): "指輪" asks of a ring for a finger, not of them."""
+    reply = await (await _chat(state, shop, "sakurai@example.net")).turn("指輪の素材は何ですか？")
+    assert reply.products and "O-Ring" not in reply.products[0].title, reply.text
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        ("PT100センサーのケーブルの長さを教えてください", "PT100 Temperature Sensor Probe"),
+        ("PT100 센서 케이블 길이가 어떻게 돼요?", "PT100 Temperature Sensor Probe"),
+    ],
+)
+async def test_a_model_mark_names_its_product_whatever_kind_it_is_called(
+    state: AppState, shop: int, text: str, title: str
+) -> None:
+    """ "PT100センサー": the catalog calls the PT100 a probe and another product a sensor; the mark decides."""
+    reply = await (await _chat(state, shop)).turn(text)
+    assert reply.intent == "product_question" and reply.products and reply.products[0].title == title, reply.text

@@ -286,6 +286,13 @@ class CatalogIndex:
         own = self.own_words.get(product_id, frozenset())
         return bool(own and terms) and all(w in own for term in terms for w in words(term))
 
+    def titled(self, product_id: int, terms: tuple[str, ...]) -> bool:
+        """Whether the kind one of the terms names is a word of its title as written, not only its category's
+        or the end of a compound ("Nitrile O-Ring Assortment" is no ring a buyer wears)."""
+        view = self.by_id.get(product_id)
+        said = {self.term_kind(t) for t in terms} - {""}
+        return view is not None and bool(said & {_stem(piece) for piece in view.title.lower().split()})
+
     def knows(self, term: str) -> bool:
         return _stem(term.lower()) in self.known
 
@@ -316,6 +323,9 @@ class CatalogIndex:
         together = {id(d) for d in self.docs if len(wanted_kinds) > 1 and wanted_kinds <= d.fields["title"].keys()}
         if together:
             wanted_kinds = frozenset()
+        # a model mark the title holds ("PT100", "M12", "GT2") names that product whatever kind the buyer calls it:
+        # "PT100センサー" is the PT100 probe, though the catalog's sensors are others
+        marks = {t for t in terms if any(c.isdigit() for c in t) and any(c.isalpha() for c in t)}
         n = len(self.docs)
         scored: list[tuple[float, int, ProductView]] = []
         for doc in self.docs:
@@ -327,7 +337,7 @@ class CatalogIndex:
             coloured = not colors or bool(colors & doc.color_words)
             if not coloured and not terms:
                 continue
-            if wanted_kinds and not wanted_kinds & doc.kinds:
+            if wanted_kinds and not wanted_kinds & doc.kinds and not marks & doc.title_words:
                 continue
             if together and id(doc) not in together:
                 continue

@@ -9,6 +9,9 @@ from typing import Any, Protocol
 from seabridge.agent.tools import Tools
 from seabridge.agent.views import BuyerProfile, ProductView, ToolCall
 
+_SEEN = 12  # products a conversation remembers having shown
+_CALLED = 8  # words a conversation remembers the product discussed by
+
 
 @dataclass(slots=True)
 class DialogueState:
@@ -24,6 +27,9 @@ class DialogueState:
     listed: list[str] = field(default_factory=list)  # the orders offered by the last "which order?", in order
     products: list[int] = field(default_factory=list)  # products last shown, in order
     product: int = 0  # the product last talked about
+    seen: list[int] = field(default_factory=list)  # every product shown in the conversation, the latest first
+    called: list[str] = field(default_factory=list)  # the buyer's own words for `called_for` ("자충 매트", "매트")
+    called_for: int = 0
     measurements: dict[str, float] = field(default_factory=dict)
     country: str = ""
     not_understood: int = 0  # consecutive turns the bot did not understand
@@ -34,6 +40,16 @@ class DialogueState:
     sentiment: str = "neutral"
     facts: list[str] = field(default_factory=list)  # for the handoff summary (English, short)
     tried: list[str] = field(default_factory=list)
+
+    def saw(self, products: list[int]) -> None:
+        """Remember products shown this turn: "아까 그 텐트" may mean a tent listed before another list."""
+        self.seen = list(dict.fromkeys([*products, *self.seen]))[:_SEEN]
+
+    def call(self, product: int, said: list[str]) -> None:
+        """Remember the words the buyer names the product discussed by: "아까 그 매트" after "자충 매트" (a camping
+        pad) is that pad in the buyer's word, though the catalog calls a bath mat a mat."""
+        kept = self.called if self.called_for == product else []
+        self.called, self.called_for = list(dict.fromkeys([*kept, *said]))[:_CALLED], product
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -134,6 +134,7 @@ class _Reader:
     inflected_countries: tuple[tuple[re.Pattern[str], str, bool], ...]  # (pattern on the folded text, ISO, _)
     terms: PhraseMatcher[str]
     colors: PhraseMatcher[str]
+    modifiers: dict[str, str]  # folded word -> the English word it is before another product word
 
 
 @functools.cache
@@ -171,6 +172,7 @@ def _reader(code: str) -> _Reader:
         # "bouilloires", "Stirnlampen"; a short word in another case: "стола", "masanın"
         terms=PhraseMatcher(loc.terms.items(), prefix_from=_INFLECTED, endings=CASE_ENDINGS.get(code, ())),
         colors=PhraseMatcher(loc.colors.items(), whole_words=True, endings=CASE_ENDINGS.get(code, ())),
+        modifiers=loc.modifiers,
     )
 
 
@@ -332,6 +334,7 @@ def extract(text: str, readers: list[Locale]) -> Entities:
         coloured += [
             (at, at + len(w), color) for at, w, color in reader.colors.spans(folded) if own or w not in friends
         ]
+        named = _modifying(folded, named, reader.modifiers)
     named = [n for n in named if not _WITHOUT.search(folded[: n[0]])]
     # the longest product words said: "kablosuz" (wireless) is not "kablo" (cable) and "giacca di jeans" is a
     # denim jacket, not a jacket and a pair of jeans; a phrase read as one plain word ("bluetooth headphones" as
@@ -372,6 +375,31 @@ def _one_word(text: str) -> bool:
     """Whether a product phrase is written as one word: letters, digits and the marks of Thai or Devanagari vowels
     ("ครีมกันแดด", sunscreen, holds "ครีม", cream, as a part of its name, not as another product)."""
     return all(c.isalnum() or unicodedata.category(c).startswith("M") for c in text)
+
+
+# what parts two product words into two things: punctuation, "and" / "or", or a particle that ends a noun phrase
+# right after the first ("ニットとワンピース", "니트랑 원피스"); "の", "な" and a space join a word to its kind
+_PARTED = re.compile(
+    r"[、。,.!?！？;:]|^[とやもはをがか]|^\s*(?:와|과|랑|이랑|하고|나|이나|도|는|은|을|를|이|가)(?:\s|$)|및|또는"
+)
+_MODIFIER_REACH = 6  # characters between a modifier and the product word it is said of ("マットなリキッドファンデ")
+
+
+def _modifying(folded: str, named: list[tuple[int, int, str]], modifiers: dict[str, str]) -> list[tuple[int, int, str]]:
+    """The product words, with a word that names a kind alone read as what it says of the product word after
+    it: Japanese and Korean put the kind last, so "ニットのワンピース" / "니트 원피스" is a knit dress (not a
+    sweater and a dress), "マットなリップ" / "매트 립스틱" a matte lipstick (not a bath mat)."""
+    if not modifiers:
+        return named
+    out: list[tuple[int, int, str]] = []
+    for a, b, t in named:
+        said = modifiers.get(folded[a:b])
+        if said and any(
+            b <= c <= b + _MODIFIER_REACH and u != t and not _PARTED.search(folded[b:c]) for c, _, u in named
+        ):
+            t = said
+        out.append((a, b, t))
+    return out
 
 
 def catalog_terms(text: str) -> list[str]:

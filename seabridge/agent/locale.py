@@ -5,7 +5,10 @@ training examples and keywords per intent, word lists, product and colour
 words mapped to the catalog's English, and the reply templates. Adding a
 language is adding a file (docs/agent.md). A language's vocabulary file
 (`vocabulary/<code>.toml`, optional) holds more product words in a [terms]
-table; the language file's own [terms] win where both name a word.
+table; the language file's own [terms] win where both name a word. Its
+[modifiers] table holds the words that name a kind alone but say what another
+is made of or looks like when they come before it ("ニット" is a sweater,
+"ニットのワンピース" a knit dress).
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from __future__ import annotations
 import functools
 import string
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -53,6 +56,7 @@ class Locale:
     sentiment: dict[str, str]
     intent_names: dict[str, str]
     replies: dict[str, str]
+    modifiers: dict[str, str] = field(default_factory=dict)  # folded local word -> English word, said before a kind
 
     def say(self, key: str, **values: object) -> str:
         return self.replies[key].format_map(_Strict(key, values))
@@ -134,15 +138,16 @@ def load(code: str) -> Locale:
         sentiment=dict(doc["sentiment"]),
         intent_names=dict(doc["intent_names"]),
         replies=dict(doc["replies"]),
+        modifiers={fold(k): v for k, v in vocabulary(code, "modifiers").items()},
     )
 
 
-def vocabulary(code: str) -> dict[str, str]:
-    """The product words of `vocabulary/<code>.toml` (local word -> English catalog word), if the file exists."""
+def vocabulary(code: str, table: str = "terms") -> dict[str, str]:
+    """A table of `vocabulary/<code>.toml` (local word -> English catalog word), if the file exists."""
     path = VOCABULARY / f"{code}.toml"
     if not path.exists():
         return {}
-    return dict(tomllib.loads(path.read_text(encoding="utf-8")).get("terms", {}))
+    return dict(tomllib.loads(path.read_text(encoding="utf-8")).get(table, {}))
 
 
 @functools.cache

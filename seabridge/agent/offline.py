@@ -676,6 +676,7 @@ class OfflineEngine:
         elif ctx.note:
             summary = self.summary(ctx, "")
         state.last_intent = ctx.intent
+        state.saw([p.id for p in ctx.products])
         return Reply(
             text=" ".join(p for p in ctx.parts if p),
             language=ctx.loc.code,

@@ -715,7 +715,8 @@ def _no_product(ctx: Context) -> None:
 
 def _told_apart(ctx: Context) -> int | None:
     """The one product of those just listed that the message tells apart by a word or number of its title
-    alone ("2人用のは", "2인용은", "the cabin one"), if one is."""
+    alone ("2人用のは", "2인용은", "the cabin one"), if one is. A kind named is of it: "그 텐트 방수 돼요?" after
+    a list with a waterproof dry bag asks of a tent."""
     tools, state = ctx.turn.tools, ctx.state
     shown = [p for p in (tools.peek(pid) for pid in state.products) if p is not None]
     if len(shown) < 2 or tools.title_matches(ctx.turn.text):
@@ -724,31 +725,68 @@ def _told_apart(ctx: Context) -> int | None:
     titles = [set(words(p.title)) for p in shown]
     scores = [len({w for w in title & said if sum(w in other for other in titles) == 1}) for title in titles]
     best = max(scores)
-    return shown[scores.index(best)].id if best and scores.count(best) == 1 else None
+    if not best or scores.count(best) > 1:
+        return None
+    told = shown[scores.index(best)].id
+    named = tuple(t for t in ctx.entities.product_terms if tools.names_a_kind(t))
+    return told if not named or tools.describes(told, named) else None
 
 
 def _named_again(ctx: Context, query: SearchQuery) -> int | None:
-    """The product discussed, or one just listed, when the words the buyer names it by are all its own ("さっきの
-    テント", "아까 그 이어폰", "the tent" two turns after it was shown): that product, not the best-ranked one."""
+    """The product discussed, or one shown before, when the words the buyer names it by are all its own ("さっきの
+    テント", "아까 그 이어폰", "the tent" two turns after it was shown): that product, not the best-ranked one.
+
+    A word of what it is like picks among them ("the travel towel" of two towels shown), or names another
+    product when none of them has it and one of the catalog has all the words. A kind none of them is, said in
+    the buyer's own word for the product discussed ("자충 매트" ... "아까 그 매트", a camping pad), is that product,
+    not a bath mat the catalog calls a mat.
+    """
     tools, state = ctx.turn.tools, ctx.state
     named = tuple(t for t in query.terms if tools.names_a_kind(t))  # "battery", "waterproof" ask of it
     if not named:
         return None
-    candidates = [state.product, *state.products] if state.product else list(state.products)
-    return next((pid for pid in dict.fromkeys(candidates) if tools.describes(pid, named)), None)
+    candidates = [pid for pid in dict.fromkeys([state.product, *state.products, *state.seen]) if pid]
+    said = tuple(t for t in query.terms if t not in _ASPECTS)  # the kind and what it is like
+    whole = next((pid for pid in candidates if tools.describes(pid, said)), None)
+    if whole is not None:
+        return whole
+    if said != named and tools.names_another(said, candidates):
+        return None
+    kind = next((pid for pid in candidates if tools.describes(pid, named)), None)
+    called = state.called if state.called_for == state.product else []
+    if kind is None and state.product and any(w in called for w, t in ctx.entities.said_terms if t in named):
+        return state.product
+    return kind
 
 
 async def _ordered_first(ctx: Context, query: SearchQuery) -> SearchQuery:
     """The query, narrowed to the product of the order just talked about when it is of the kind named ("how tall
-    is the table?" after the order of a side table is about that table, not the best-ranked one)."""
+    is the table?" after the order of a side table is about that table, not the best-ranked one).
+
+    With no order talked about yet, a verified buyer asking of a kind the catalog holds several of means the one
+    they ordered, when an order holds one the words all describe: "買った指輪の素材は？", "주문한 테이블 높이가
+    어떻게 돼요?" ask of the opal ring and the side table in their orders, not the best-ranked ring or table.
+    """
     tools, state = ctx.turn.tools, ctx.state
-    if not (tools.verified and state.order):
+    if not tools.verified:
         return query
-    order = await tools.get_order(state.order)
-    if order is None:
+    kinds = tuple(t for t in query.terms if tools.names_a_kind(t))
+    if state.order:
+        order = await tools.get_order(state.order)
+        orders = [order] if order is not None else []
+    elif kinds and tools.kind_count(kinds) > 1:
+        orders = await tools.list_orders()
+    else:
+        return query
+    if not orders:
         return query
     wider = await tools.search_products(replace(query, limit=8))
-    ordered = [p for p in wider if holds(order, p.title)]
+    ordered = [p for p in wider if any(holds(order, p.title) for order in orders)]
+    if not state.order:
+        # "モアサナイトの指輪" of a buyer who ordered an opal ring is the moissanite one; a camping pad (its category
+        # "Sleeping Bags") ordered is no "防水の巾着バッグ": the kind is the one its title names
+        said = tuple(t for t in query.terms if t not in _ASPECTS)
+        ordered = [p for p in ordered if tools.describes(p.id, said) and tools.titled(p.id, kinds)]
     if not ordered:
         return query
     return replace(query, terms=tuple(words(ordered[0].title)), colors=(), max_price=None)
@@ -802,6 +840,7 @@ async def product_question(ctx: Context) -> None:
         _no_product(ctx)
         return
     _clear_pending(ctx)
+    ctx.state.call(product.id, [said for said, _ in ctx.entities.said_terms])
     ctx.products = [product]
     ctx.parts.extend(_described(ctx, product))
     # "which is better, the X or the Y?": a second product named by its title is answered the same way after it
@@ -957,6 +996,7 @@ async def product_recommendation(ctx: Context) -> None:
     ctx.products = found
     ctx.state.products = [p.id for p in found]
     ctx.state.product = found[0].id
+    ctx.state.call(found[0].id, [said for said, _ in ctx.entities.said_terms])
     ctx.say("products_found", items=_product_list(ctx, found))
 
 

@@ -270,6 +270,17 @@ class Tools:
         tool call: the product was already looked up in this conversation."""
         return self._catalog.describes(product_id, terms)
 
+    def names_another(self, terms: tuple[str, ...], shown: list[int]) -> bool:
+        """Whether the product the words find first is one not shown, whose own words they all are ("the rattan
+        lamp" after a ring light was listed): the buyer names another product. No tool call."""
+        found = self._catalog.search(SearchQuery(terms=terms, limit=1))
+        return bool(found) and found[0].id not in shown and self._catalog.describes(found[0].id, terms)
+
+    def titled(self, product_id: int, terms: tuple[str, ...]) -> bool:
+        """Whether the product's title names the kind of one of the terms ("Self-Inflating Camping Pad" is a pad,
+        though its category is "Sleeping Bags"). No tool call."""
+        return self._catalog.titled(product_id, terms)
+
     def peek(self, product_id: int) -> ProductView | None:
         """A product shown earlier in this conversation (no tool call: its facts were already looked up)."""
         return self._catalog.get(product_id)
