@@ -1104,6 +1104,7 @@ async def test_a_product_asked_about_in_a_buyers_own_words_is_named(
         ("¿Vale la pena el reloj inteligente para correr?", "AMOLED Fitness Smart Watch"),
         ("¿Sirve la almohadilla autoinflable para dormir en la nieve?", "Self-Inflating Camping Pad"),
         ("¿Tienen el jersey de merino en burdeos?", "Merino Wool Crewneck Sweater"),
+        ("¿Qué tal es la cazadora vaquera? ¿encoge al lavarla?", "Denim Trucker Jacket"),
     ],
 )
 async def test_a_product_after_the_verb_of_a_question_is_the_one_asked_of(
