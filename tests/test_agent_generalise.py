@@ -1105,6 +1105,7 @@ async def test_a_product_asked_about_in_a_buyers_own_words_is_named(
         ("¿Sirve la almohadilla autoinflable para dormir en la nieve?", "Self-Inflating Camping Pad"),
         ("¿Tienen el jersey de merino en burdeos?", "Merino Wool Crewneck Sweater"),
         ("¿Qué tal es la cazadora vaquera? ¿encoge al lavarla?", "Denim Trucker Jacket"),
+        ("¿Los aros gruesos de plata se pueden mojar?", "Chunky Huggie Hoop Earrings"),
     ],
 )
 async def test_a_product_after_the_verb_of_a_question_is_the_one_asked_of(
