@@ -1104,6 +1104,8 @@ async def test_a_product_asked_about_in_a_buyers_own_words_is_named(
         ("¿Vale la pena el reloj inteligente para correr?", "AMOLED Fitness Smart Watch"),
         ("¿Sirve la almohadilla autoinflable para dormir en la nieve?", "Self-Inflating Camping Pad"),
         ("¿Tienen el jersey de merino en burdeos?", "Merino Wool Crewneck Sweater"),
+        ("¿Qué tal es la cazadora vaquera? ¿encoge al lavarla?", "Denim Trucker Jacket"),
+        ("¿Los aros gruesos de plata se pueden mojar?", "Chunky Huggie Hoop Earrings"),
     ],
 )
 async def test_a_product_after_the_verb_of_a_question_is_the_one_asked_of(
@@ -1113,6 +1115,16 @@ async def test_a_product_after_the_verb_of_a_question_is_the_one_asked_of(
     its article; that product's facts or variant, not a list of its kind."""
     reply = await (await _chat(state, shop, "pablo.jimenez@mail.example")).turn(text)
     assert reply.intent == "product_question" and title in reply.text, reply.text
+
+
+async def test_a_product_word_after_as_is_the_role_asked_of_the_product(state: AppState, shop: int) -> None:
+    """ "¿El gel de centella sirve como base de maquillaje?": whether the centella gel works as a make-up base,
+    not a search for foundations; "something like a hammock" still looks for hammocks."""
+    chat = await _chat(state, shop, "marta.sanchez@example.org")
+    reply = await chat.turn("¿El gel de centella sirve como base de maquillaje?")
+    assert reply.intent == "product_question" and "Centella Soothing Gel Cream" in reply.text, reply.text
+    reply = await (await _chat(state, shop)).turn("¿Tienen algo como una hamaca?")
+    assert "Packable Hammock with Tree Straps" in {p.title for p in reply.products}, reply.text
 
 
 @pytest.mark.parametrize(

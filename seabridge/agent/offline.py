@@ -189,7 +189,7 @@ class OfflineEngine:
         state.language = language
         loc = locales.load(language)
         readers = [loc] if language == "en" else [loc, locales.load("en")]
-        entities = extract(turn.text, readers)
+        entities = _without_roles(turn, extract(turn.text, readers))
         prediction = self.classifier.classify(_without_titles(turn), language)
         intent = self.settle_intent(turn, prediction, entities)
         ctx = Context(turn, loc, entities, intent, prediction)
@@ -786,6 +786,27 @@ def lexical_language(text: str, detected: str, previous: str) -> str:
     if best and best != detected and score[best] >= 2 and score[best] >= 2 * score.get(detected, 0.0):
         return best
     return detected or previous or best
+
+
+# "as" before a product word: the role the product asked about would play, not a product looked for ("¿el gel de
+# centella sirve como base de maquillaje?", "can the scarf be used as a blanket?")
+_AS = re.compile(r"(?:\b(?:como|as an?|as|comme|come|als|в качестве)|作为|当作)\s*(?:una?|un|une|uno|ein\w*)?\s*$")
+
+
+def _without_roles(turn: Turn, ents: Entities) -> Entities:
+    """The entities without the product words said after "as", when the message names its product in other words
+    (catalog words of a title, "gel", "centella"; or other product words): those say what it is asked of."""
+    folded = fold(turn.text)
+    spans = [(at, at + len(w)) for w, _ in ents.said_terms if (at := folded.find(w)) > 0 and _AS.search(folded[:at])]
+    if not spans:
+        return ents
+    # "base de maquillaje" said after "como", and "maquillaje" within it
+    roles = {t for w, t in ents.said_terms if any(a <= folded.find(w) < b for a, b in spans)}
+    kept = [t for t in ents.terms if t not in roles]
+    known = [w for w in ents.latin_words if turn.tools.knows(w) and not any(w in said for said, _ in ents.said_terms)]
+    if kept or known:
+        ents.terms = kept
+    return ents
 
 
 def _without_titles(turn: Turn) -> str:
