@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from seabridge.agent.catalog import CatalogIndex, SearchQuery
 from seabridge.agent.views import (
@@ -103,9 +103,11 @@ class Tools:
             self._orders = None
 
     async def _read_orders(self, customer_id: int) -> list[OrderView]:
-        async with self._sessions() as session:
-            rows = await agent_store.customer_orders(session, self.store.id, customer_id)
-            return [self._order_view(order) for order in rows]
+        # a plain connection of the sessions' engine: a read needs no ORM session, which cost a quarter of it
+        engine: AsyncEngine = self._sessions.kw["bind"]
+        async with engine.connect() as connection:
+            rows = await agent_store.customer_orders(connection, self.store.id, customer_id)
+        return [self._order_view(order) for order in rows]
 
     async def _load_orders(self) -> list[OrderView]:
         if self._customer_id is None:

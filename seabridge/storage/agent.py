@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Integer, and_, bindparam, func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import aliased, selectinload
 
 from seabridge.agent.views import BuyerProfile
@@ -343,12 +343,12 @@ _ORDERS = (
 )
 
 
-async def customer_orders(session: AsyncSession, store_id: int, customer_id: int) -> list[OrderRow]:
+async def customer_orders(session: AsyncSession | AsyncConnection, store_id: int, customer_id: int) -> list[OrderRow]:
     """A customer's orders, newest first, with line names and shipments (and each one's latest checkpoint).
 
     One round trip of columns, not ORM objects: a verified buyer's turn reads them (the LLM engine while the
     model thinks), and loading objects cost several times the query. An order comes back as one row per line
-    and shipment (orders hold a few of each).
+    and shipment (orders hold a few of each). Takes a plain connection too: a read needs no ORM session.
     """
     params = {"in_store": store_id, "of_customer": customer_id}
     orders: dict[int, OrderRow] = {}
