@@ -24,6 +24,14 @@ def _read(text: str, language: str) -> Entities:
     return extract(text, readers)
 
 
+async def _answered_about(state: AppState, eval_store: int, text: str, title: str) -> None:
+    """A new visitor says `text`: the bot reads a product question and answers it about `title`."""
+    chat = await _chat(state, eval_store)
+    reply = await chat.turn(text)
+    assert reply.intent == "product_question", reply.text
+    assert title in reply.text
+
+
 @pytest.mark.parametrize(
     ("language", "text", "not_named"),
     [
@@ -107,10 +115,7 @@ def test_how_many_people_a_product_is_for_is_read_as_its_title_says(language: st
 async def test_the_product_a_buyer_describes_is_the_one_answered(
     state: AppState, eval_store: int, text: str, title: str
 ) -> None:
-    chat = await _chat(state, eval_store)
-    reply = await chat.turn(text)
-    assert reply.intent == "product_question"
-    assert title in reply.text
+    await _answered_about(state, eval_store, text, title)
 
 
 @pytest.mark.parametrize(
@@ -126,10 +131,7 @@ async def test_the_product_a_buyer_describes_is_the_one_answered(
 async def test_a_feature_asked_of_one_product_without_a_question_mark_is_a_product_question(
     state: AppState, eval_store: int, text: str
 ) -> None:
-    chat = await _chat(state, eval_store)
-    reply = await chat.turn(text)
-    assert reply.intent == "product_question"
-    assert "75% Hot-Swap Mechanical Keyboard" in reply.text
+    await _answered_about(state, eval_store, text, "75% Hot-Swap Mechanical Keyboard")
 
 
 @pytest.mark.parametrize("text", ["Ich suche eine kabellose Tastatur.", "我想买无线键盘", "หาคีย์บอร์ดไร้สายค่ะ"])
@@ -154,10 +156,7 @@ def test_a_phrase_naming_a_kind_of_product_names_no_other_of_its_inner_words() -
 async def test_a_quantity_or_a_duration_asked_of_one_product_is_a_product_question(
     state: AppState, eval_store: int, text: str, title: str
 ) -> None:
-    chat = await _chat(state, eval_store)
-    reply = await chat.turn(text)
-    assert reply.intent == "product_question"
-    assert title in reply.text
+    await _answered_about(state, eval_store, text, title)
 
 
 @pytest.mark.parametrize(
@@ -243,3 +242,11 @@ def test_measurements_listed_with_commas_are_all_read() -> None:
 def test_a_thai_word_for_a_product_names_none_of_its_parts() -> None:
     # "ครีมกันแดด" (sunscreen) is written as one word with "ครีม" (cream) in it; Thai vowel marks are no letters
     assert _read("มีครีมกันแดดไหม", "th").terms == ["sunscreen"]
+
+
+def test_the_kinds_of_products_come_from_the_product_sections_of_the_english_vocabulary() -> None:
+    from seabridge.agent.catalog import kinds_of_products
+
+    kinds = kinds_of_products()
+    assert {"legging", "helmet", "tent", "keyboard"} <= kinds  # as searched: stemmed
+    assert not {"waterproof", "linen", "wireless", "person"} & kinds  # attributes, materials, people per tent
