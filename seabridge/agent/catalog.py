@@ -115,7 +115,8 @@ def kinds_of_products() -> frozenset[str]:
     text = (Path(__file__).parent / "vocabulary" / "en.toml").read_text(encoding="utf-8")
     products, _, described = text.partition("# --- materials ---")
     values = re.compile(r'^"[^"]+" = "([^"]+)"', re.MULTILINE)
-    attributes = {w for v in values.findall(described) for w in words(v)[-1:]}
+    # a one-word value there is a material or an attribute ("linen", "waterproof"); "instant tent" is a kind
+    attributes = {w for v in values.findall(described) if len(said := words(v)) == 1 for w in said}
     # "2-person" says how many a tent sleeps, not what it is
     kinds = {w for v in values.findall(products) if not v[:1].isdigit() for w in words(v)[-1:]}
     return frozenset(kinds - attributes)
