@@ -297,6 +297,12 @@ class CatalogIndex:
     def knows(self, term: str) -> bool:
         return _stem(term.lower()) in self.known
 
+    def kinds_named(self, terms: tuple[str, ...]) -> tuple[list[str], list[str]]:
+        """The kinds of product the terms name in any shop (each term's last word: "leggings", "helmet"), and
+        those of them this catalog never uses: a kind the store does not sell."""
+        kinds = [said[-1] for said in map(words, terms) if said and said[-1] in kinds_of_products()]
+        return kinds, [k for k in kinds if k not in self.known]
+
     def search(self, query: SearchQuery) -> list[ProductView]:
         """The products the query names, best first.
 
@@ -315,7 +321,7 @@ class CatalogIndex:
             return []
         # the kind each term names is its last word ("down jacket", "o-ring"); "a gift set" names no kind
         wanted_kinds = self.kinds.intersection(ws[-1] for ws in named if ws and self._sold(ws)) - _PACKAGING
-        unsold = [ws[-1] for ws in named if ws and ws[-1] not in self.known and ws[-1] in kinds_of_products()]
+        _, unsold = self.kinds_named(query.terms)
         if unsold and not (wanted_kinds or query.loose):
             # "high waist leggings", "a blue bike helmet": a kind of product the store does not sell, whatever
             # else the words describe (no jeans for "high", no phone mount for "bike")

@@ -16,7 +16,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from seabridge.agent import description
-from seabridge.agent.catalog import SearchQuery, kinds_of_products, words
+from seabridge.agent.catalog import SearchQuery, words
 from seabridge.agent.entities import eu_sizes
 from seabridge.agent.offline import ORDER_INTENTS, Context, ordinal
 from seabridge.agent.text import fold
@@ -704,9 +704,7 @@ async def _focus_product(ctx: Context) -> ProductView | None:
 def _no_product(ctx: Context) -> None:
     """No product found for the question: "which product?", unless the buyer named a kind of product the
     store does not sell ("a size for the leggings" in a shop without leggings), which no name would find."""
-    tools = ctx.turn.tools
-    unsold = [t for t in ctx.entities.product_terms if (w := words(t)) and w[-1] in kinds_of_products()]
-    if unsold and not any(tools.knows(words(t)[-1]) for t in unsold):
+    if ctx.turn.tools.sells_none_named(tuple(ctx.entities.product_terms)):
         ctx.say("products_none")
         ctx.tried("searched the catalog: the kind of product named is not sold")
         return

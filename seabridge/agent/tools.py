@@ -264,6 +264,12 @@ class Tools:
         """Whether a word occurs in the catalog (for English product words typed in any language)."""
         return self._catalog.knows(word)
 
+    def sells_none_named(self, terms: tuple[str, ...]) -> bool:
+        """Whether the terms name kinds of product and the store sells none of them ("leggings" in a shop
+        without any). No tool call: the catalog index."""
+        kinds, unsold = self._catalog.kinds_named(terms)
+        return bool(kinds) and len(unsold) == len(kinds)
+
     def title_matches(self, text: str) -> list[ProductView]:
         return self._catalog.title_matches(text)
 
